@@ -69,6 +69,7 @@ struct OperatorSpec {
   std::string name;                 // unique within a model, e.g. "conv1"
   std::string kind;                 // catalog kind, e.g. "conv2d", "lif", "linear"
   Precision precision = Precision::kFloat32;
+  uint32_t frac_bits = 10;          // fixed only: activations are in units of 2^-frac_bits
   Params params;
   std::map<std::string, WeightTensor, std::less<>> weights;  // e.g. "weight", "bias"
   std::vector<std::string> inputs;  // upstream operator names; empty = the model/stage input

@@ -41,6 +41,7 @@ struct Topology {
   Shape input_shape;                  // per timestep
   InputEncoding input_encoding = InputEncoding::kSpikes;
   Precision precision = Precision::kFloat32;
+  uint32_t frac_bits = 10;              // fixed only; copied into every OperatorSpec
   std::vector<OperatorSpec> operators;  // in topological order
   std::vector<Stage> stages;            // in pipeline order
 
