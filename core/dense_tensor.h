@@ -25,7 +25,9 @@ class DenseTensor {
 
   const Shape& shape() const { return shape_; }
   uint32_t timesteps() const { return timesteps_; }
-  DType dtype() const { return std::holds_alternative<std::vector<float>>(data_) ? DType::kFloat32 : DType::kInt32; }
+  DType dtype() const {
+    return std::holds_alternative<std::vector<float>>(data_) ? DType::kFloat32 : DType::kInt32;
+  }
   // timesteps() * shape().numel().
   size_t size() const;
 

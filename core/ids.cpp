@@ -17,10 +17,14 @@ Result<OperatorId> OperatorId::fromHex(std::string_view hex) {
   uint64_t v = 0;
   for (char c : hex) {
     int d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else return invalidArgument(std::string("operator id has a non-hex character '") + c + "'");
+    if (c >= '0' && c <= '9')
+      d = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      d = c - 'A' + 10;
+    else
+      return invalidArgument(std::string("operator id has a non-hex character '") + c + "'");
     v = (v << 4) | uint64_t(d);
   }
   return OperatorId{v};

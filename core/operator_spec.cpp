@@ -2,9 +2,7 @@
 
 namespace spikeline {
 
-std::string_view precisionName(Precision p) {
-  return p == Precision::kFixed ? "fixed" : "float32";
-}
+std::string_view precisionName(Precision p) { return p == Precision::kFixed ? "fixed" : "float32"; }
 
 Result<Precision> parsePrecision(std::string_view name) {
   if (name == "float32") return Precision::kFloat32;
@@ -15,9 +13,12 @@ Result<Precision> parsePrecision(std::string_view name) {
 
 std::string_view backendKindName(BackendKind k) {
   switch (k) {
-    case BackendKind::kCpu: return "cpu";
-    case BackendKind::kCuda: return "cuda";
-    case BackendKind::kChip: return "chip";
+    case BackendKind::kCpu:
+      return "cpu";
+    case BackendKind::kCuda:
+      return "cuda";
+    case BackendKind::kChip:
+      return "chip";
   }
   return "unknown";
 }

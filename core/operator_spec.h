@@ -28,8 +28,8 @@ std::string_view backendKindName(BackendKind k);  // "cpu" | "cuda" | "chip"
 Result<BackendKind> parseBackendKind(std::string_view name);
 
 // One parameter value. Integers and reals are kept apart so identity hashing is exact.
-using ParamValue = std::variant<int64_t, double, bool, std::string, std::vector<int64_t>,
-                                std::vector<double>>;
+using ParamValue =
+    std::variant<int64_t, double, bool, std::string, std::vector<int64_t>, std::vector<double>>;
 
 // Named, typed parameters with lookups that fail with a message naming the parameter.
 class Params {
@@ -66,10 +66,10 @@ struct WeightTensor {
 };
 
 struct OperatorSpec {
-  std::string name;                 // unique within a model, e.g. "conv1"
-  std::string kind;                 // catalog kind, e.g. "conv2d", "lif", "linear"
+  std::string name;  // unique within a model, e.g. "conv1"
+  std::string kind;  // catalog kind, e.g. "conv2d", "lif", "linear"
   Precision precision = Precision::kFloat32;
-  uint32_t frac_bits = 10;          // fixed only: activations are in units of 2^-frac_bits
+  uint32_t frac_bits = 10;  // fixed only: activations are in units of 2^-frac_bits
   Params params;
   std::map<std::string, WeightTensor, std::less<>> weights;  // e.g. "weight", "bias"
   std::vector<std::string> inputs;  // upstream operator names; empty = the model/stage input

@@ -14,8 +14,8 @@ namespace spikeline {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(const T& value) : value_(value) {}          // NOLINT: implicit by design
-  Result(T&& value) : value_(std::move(value)) {}    // NOLINT: implicit by design
+  Result(const T& value) : value_(value) {}             // NOLINT: implicit by design
+  Result(T&& value) : value_(std::move(value)) {}       // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     // REQUIRES: status is not ok (an ok Result must carry a value).
     assert(!status_.isOk());
@@ -28,9 +28,18 @@ class [[nodiscard]] Result {
   const Status& status() const { return status_; }
 
   // REQUIRES: isOk().
-  T& value() & { assert(isOk()); return *value_; }
-  const T& value() const& { assert(isOk()); return *value_; }
-  T&& value() && { assert(isOk()); return std::move(*value_); }
+  T& value() & {
+    assert(isOk());
+    return *value_;
+  }
+  const T& value() const& {
+    assert(isOk());
+    return *value_;
+  }
+  T&& value() && {
+    assert(isOk());
+    return std::move(*value_);
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }

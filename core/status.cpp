@@ -6,16 +6,26 @@ namespace spikeline {
 
 std::string_view statusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "ok";
-    case StatusCode::kInvalidArgument: return "invalid_argument";
-    case StatusCode::kNotFound: return "not_found";
-    case StatusCode::kAlreadyExists: return "already_exists";
-    case StatusCode::kUnavailable: return "unavailable";
-    case StatusCode::kOverloaded: return "overloaded";
-    case StatusCode::kUnimplemented: return "unimplemented";
-    case StatusCode::kDeadlineExceeded: return "deadline_exceeded";
-    case StatusCode::kInternal: return "internal";
-    case StatusCode::kResourceExhausted: return "resource_exhausted";
+    case StatusCode::kOk:
+      return "ok";
+    case StatusCode::kInvalidArgument:
+      return "invalid_argument";
+    case StatusCode::kNotFound:
+      return "not_found";
+    case StatusCode::kAlreadyExists:
+      return "already_exists";
+    case StatusCode::kUnavailable:
+      return "unavailable";
+    case StatusCode::kOverloaded:
+      return "overloaded";
+    case StatusCode::kUnimplemented:
+      return "unimplemented";
+    case StatusCode::kDeadlineExceeded:
+      return "deadline_exceeded";
+    case StatusCode::kInternal:
+      return "internal";
+    case StatusCode::kResourceExhausted:
+      return "resource_exhausted";
   }
   return "unknown";
 }

@@ -13,15 +13,15 @@ namespace spikeline {
 // What the caller should do about a failure. Every code has one intended reaction.
 enum class StatusCode : int {
   kOk = 0,
-  kInvalidArgument = 1,   // reject: the input is wrong, retrying the same input will not help
-  kNotFound = 2,          // reject: a named thing does not exist
-  kAlreadyExists = 3,     // reject: a named thing exists already
-  kUnavailable = 4,       // re-route: this replica/device cannot serve now, another may
-  kOverloaded = 5,        // back off: out of credit or capacity
-  kUnimplemented = 6,     // fall back: this backend cannot do this operator/precision
-  kDeadlineExceeded = 7,  // give up: the request's deadline passed
-  kInternal = 8,          // a bug: mark the component unhealthy
-  kResourceExhausted = 9, // the operator does not fit (chip cores, synapse memory)
+  kInvalidArgument = 1,    // reject: the input is wrong, retrying the same input will not help
+  kNotFound = 2,           // reject: a named thing does not exist
+  kAlreadyExists = 3,      // reject: a named thing exists already
+  kUnavailable = 4,        // re-route: this replica/device cannot serve now, another may
+  kOverloaded = 5,         // back off: out of credit or capacity
+  kUnimplemented = 6,      // fall back: this backend cannot do this operator/precision
+  kDeadlineExceeded = 7,   // give up: the request's deadline passed
+  kInternal = 8,           // a bug: mark the component unhealthy
+  kResourceExhausted = 9,  // the operator does not fit (chip cores, synapse memory)
 };
 
 // Stable lowercase name, e.g. "invalid_argument". Used in logs and on the wire.
@@ -73,8 +73,8 @@ Status resourceExhausted(std::string message);
 #define SPIKELINE_CONCAT(a, b) SPIKELINE_CONCAT_INNER(a, b)
 
 // Returns from the enclosing function if `expr` (a Status) is not ok.
-#define SPIKELINE_RETURN_IF_ERROR(expr)                  \
-  do {                                                   \
-    ::spikeline::Status spikeline_status_ = (expr);      \
+#define SPIKELINE_RETURN_IF_ERROR(expr)                      \
+  do {                                                       \
+    ::spikeline::Status spikeline_status_ = (expr);          \
     if (!spikeline_status_.isOk()) return spikeline_status_; \
   } while (0)

@@ -37,8 +37,8 @@ struct Stage {
 
 struct Topology {
   ModelRef model;
-  uint32_t timesteps = 0;             // T
-  Shape input_shape;                  // per timestep
+  uint32_t timesteps = 0;  // T
+  Shape input_shape;       // per timestep
   InputEncoding input_encoding = InputEncoding::kSpikes;
   Precision precision = Precision::kFloat32;
   uint32_t frac_bits = 10;              // fixed only; copied into every OperatorSpec
