@@ -11,7 +11,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libssl-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  dataset-fashion-mnist gnuplot-nox
+  dataset-fashion-mnist gnuplot-nox zlib1g-dev
   procps iproute2
 )
 
