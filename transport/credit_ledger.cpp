@@ -1,0 +1,130 @@
+#include "transport/credit_ledger.h"
+
+#include <algorithm>
+#include <string>
+
+namespace spikeline::transport {
+namespace {
+
+std::string name(ReplicaId replica) { return "replica " + std::to_string(replica); }
+
+bool contains(const ReplicaList& list, ReplicaId replica) {
+  return std::find(list.begin(), list.end(), replica) != list.end();
+}
+
+}  // namespace
+
+CreditLedger::CreditLedger(const Clock& clock, LedgerOptions options)
+    : clock_(clock), options_(options) {}
+
+Status CreditLedger::addReplica(ReplicaId replica) {
+  if (!replicas_.emplace(replica, ReplicaCredit{}).second) {
+    return alreadyExists(name(replica) + " already in the ledger");
+  }
+  return Status::ok();
+}
+
+Status CreditLedger::removeReplica(ReplicaId replica) {
+  if (replicas_.erase(replica) == 0) return notFound(name(replica) + " not in the ledger");
+  return Status::ok();
+}
+
+Status CreditLedger::onGrant(ReplicaId replica, uint64_t incarnation, uint64_t granted_total) {
+  auto it = replicas_.find(replica);
+  if (it == replicas_.end()) return notFound(name(replica) + " not in the ledger");
+  if (incarnation == 0) return invalidArgument("grant with incarnation 0");
+  ReplicaCredit& r = it->second;
+  if (r.incarnation != incarnation) {
+    r.incarnation = incarnation;
+    r.granted_total = granted_total;
+    r.sent_total = 0;
+    r.in_flight = 0;
+  } else {
+    r.granted_total = std::max(r.granted_total, granted_total);
+  }
+  r.up = true;
+  r.last_heard_ns = clock_.monotonicNs();
+  return Status::ok();
+}
+
+void CreditLedger::onHeard(ReplicaId replica) {
+  auto it = replicas_.find(replica);
+  if (it != replicas_.end()) it->second.last_heard_ns = clock_.monotonicNs();
+}
+
+Result<ReplicaId> CreditLedger::pickReplica(const ReplicaList& avoid) {
+  // Replicas outside `avoid` are considered first; `avoid` only when none of those is up.
+  for (const bool avoided_pass : {false, true}) {
+    const ReplicaCredit* best = nullptr;
+    ReplicaId best_id = 0;
+    bool any_up = false;
+    for (const auto& [id, r] : replicas_) {
+      if (!r.up || contains(avoid, id) != avoided_pass) continue;
+      any_up = true;
+      if (r.freeCredit() == 0) continue;
+      // Most free credit; ties go to the first id after the round-robin cursor (wrap-around).
+      const bool better = best == nullptr || r.freeCredit() > best->freeCredit() ||
+                          (r.freeCredit() == best->freeCredit() &&
+                           static_cast<ReplicaId>(id - rr_cursor_ - 1) <
+                               static_cast<ReplicaId>(best_id - rr_cursor_ - 1));
+      if (better) {
+        best = &r;
+        best_id = id;
+      }
+    }
+    if (best != nullptr) {
+      rr_cursor_ = best_id;
+      return best_id;
+    }
+    if (any_up) return overloaded("no replica has credit");
+  }
+  return unavailable("no healthy replica");
+}
+
+Status CreditLedger::onSent(ReplicaId replica) {
+  auto it = replicas_.find(replica);
+  if (it == replicas_.end()) return notFound(name(replica) + " not in the ledger");
+  ReplicaCredit& r = it->second;
+  if (!r.up) return unavailable(name(replica) + " is down");
+  if (r.freeCredit() == 0) return overloaded(name(replica) + " has no credit");
+  ++r.sent_total;
+  ++r.in_flight;
+  return Status::ok();
+}
+
+void CreditLedger::onReleased(ReplicaId replica) {
+  auto it = replicas_.find(replica);
+  if (it != replicas_.end() && it->second.in_flight > 0) --it->second.in_flight;
+}
+
+void CreditLedger::markDown(ReplicaId replica) {
+  auto it = replicas_.find(replica);
+  if (it != replicas_.end()) it->second.up = false;
+}
+
+ReplicaList CreditLedger::expireSilent() {
+  ReplicaList down;
+  const int64_t now = clock_.monotonicNs();
+  for (auto& [id, r] : replicas_) {
+    if (r.up && now - r.last_heard_ns > options_.liveness_timeout_ns) {
+      r.up = false;
+      down.push_back(id);
+    }
+  }
+  return down;
+}
+
+const ReplicaCredit* CreditLedger::find(ReplicaId replica) const {
+  auto it = replicas_.find(replica);
+  return it == replicas_.end() ? nullptr : &it->second;
+}
+
+uint64_t CreditLedger::totalFreeCredit() const {
+  uint64_t total = 0;
+  for (const auto& [id, r] : replicas_) {
+    if (r.up) total += r.freeCredit();
+  }
+  return total;
+}
+
+}  // namespace spikeline::transport
