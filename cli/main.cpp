@@ -1,0 +1,42 @@
+// spikeline: the command-line tool. Subcommands: validate (more are added beside it, one
+// `add<Name>Command` each). Exit codes: 0 ok, 1 a command found problems, 2 bad usage.
+// Exceptions (CLI11's parse errors) are caught here, in main().
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/validate_command.h"
+
+namespace {
+
+// Registers `validate FILE...`; the command's exit code is written to `exit_code`.
+void addValidateCommand(CLI::App& app, std::vector<std::string>& files, int& exit_code) {
+  CLI::App* cmd = app.add_subcommand(
+      "validate", "Check model topology files; print OK or every problem as file:line:col");
+  cmd->add_option("files", files, "Model files (YAML, topology schema v1)")->required();
+  cmd->callback(
+      [&files, &exit_code] { exit_code = spikeline::cli::runValidate(files, std::cout); });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"spikeline: serve spiking neural networks as pipelines of operator services"};
+  app.require_subcommand(1);
+  int exit_code = spikeline::cli::kExitOk;
+  std::vector<std::string> validate_files;
+  addValidateCommand(app, validate_files, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return spikeline::cli::kExitUsage;
+  }
+  return exit_code;
+}
