@@ -29,14 +29,17 @@ enum class HealthState : uint8_t { kHealthy = 0, kDegraded = 1, kFailed = 2 };
 
 struct BackendHealth {
   HealthState state = HealthState::kHealthy;
-  std::string detail;                 // human-readable; names failed cores, lost device, ...
-  std::vector<uint32_t> failed_cores; // chip only
+  std::string detail;                  // human-readable; names failed cores, lost device, ...
+  std::vector<uint32_t> failed_cores;  // chip only
 };
 
 // Per-run context: what an operator may depend on besides its inputs (so results are
 // reproducible: the rate encoder seeds its RNG from the request id).
 struct RunContext {
   RequestId request_id = 0;
+  // The model's T. Encoders given a one-step input ([1, S], e.g. a static image) emit this many
+  // steps; 0 means "the input's own T". Other operators keep their input's T.
+  uint32_t timesteps = 0;
 };
 
 // An operator prepared for one backend (weights quantised/uploaded, chip cores mapped).

@@ -1,0 +1,121 @@
+#include "hal/cpu/cpu_backend.h"
+
+#include <new>
+#include <string>
+
+#include "core/operator_catalog.h"
+#include "hal/cpu/kernel.h"
+
+namespace spikeline::hal {
+namespace {
+
+constexpr uint32_t kMaxFracBits = 24;
+
+// The input kind a kind is checked with at compile time (the kind actually given is checked at
+// run time; linear/conv/pooling/add/graph/flatten take either).
+ValueKind compileKind(const OperatorSpec& spec) {
+  if (spec.kind == "iand" || spec.kind == "self_attention") return ValueKind::kSpikes;
+  if (spec.kind == "readout") {
+    Result<std::string> mode = spec.params.getStringOr("mode", "spike_count");
+    return mode.isOk() && *mode == "membrane" ? ValueKind::kDense : ValueKind::kSpikes;
+  }
+  return ValueKind::kDense;
+}
+
+// Validates spec against the catalog; returns the spec with output_shape filled in.
+Result<OperatorSpec> validate(const OperatorSpec& spec) {
+  if (spec.precision != Precision::kFloat32 && spec.precision != Precision::kFixed) {
+    return unimplemented("precision: cpu supports float32 and fixed, got " +
+                         std::to_string(int(spec.precision)));
+  }
+  if (spec.precision == Precision::kFixed && spec.frac_bits > kMaxFracBits) {
+    return invalidArgument("frac_bits: must be <= 24, got " + std::to_string(spec.frac_bits));
+  }
+  if (!isKnownOperatorKind(spec.kind)) {
+    return Status(StatusCode::kNotFound, "kind: unknown operator kind \"" + spec.kind + "\"");
+  }
+  const size_t n = operatorInputCount(spec.kind);
+  std::vector<Shape> shapes(n, spec.input_shape);
+  std::vector<ValueKind> kinds(n, compileKind(spec));
+  SPIKELINE_ASSIGN_OR_RETURN(OperatorSignature sig, inferOperator(spec, shapes, kinds));
+  if (spec.output_shape.rank() != 0 && spec.output_shape != sig.output_shape) {
+    return invalidArgument("output_shape: declared " + spec.output_shape.toString() + ", " +
+                           spec.kind + " produces " + sig.output_shape.toString());
+  }
+  OperatorSpec out = spec;
+  out.output_shape = sig.output_shape;
+  return out;
+}
+
+cpu::KernelResult makeKernel(const OperatorSpec& spec, const cpu::KernelOptions& options) {
+  const std::string& k = spec.kind;
+  if (k.rfind("encode_", 0) == 0) return cpu::makeEncoderKernel(spec);
+  if (k == "linear") return cpu::makeLinearKernel(spec, options);
+  if (k == "conv2d") return cpu::makeConv2dKernel(spec, options);
+  if (k == "lif" || k == "if" || k == "recurrent_lif") return cpu::makeNeuronKernel(spec);
+  if (k == "maxpool2d" || k == "avgpool2d" || k == "sumpool2d") return cpu::makePoolKernel(spec);
+  if (k == "flatten" || k == "add" || k == "iand") return cpu::makeElementwiseKernel(spec);
+  if (k == "self_attention") return cpu::makeAttentionKernel(spec);
+  if (k == "graph_aggregate") return cpu::makeGraphKernel(spec);
+  if (k == "readout") return cpu::makeReadoutKernel(spec);
+  return unimplemented("kind: cpu has no kernel for \"" + k + "\"");
+}
+
+class CpuBackend final : public Backend {
+ public:
+  explicit CpuBackend(const CpuOptions& options) : options_(options) {}
+
+  BackendInfo info() const override {
+    return BackendInfo{
+        BackendKind::kCpu, "cpu", options_.threads, {Precision::kFloat32, Precision::kFixed}};
+  }
+
+  Status supports(const OperatorSpec& spec) const override { return validate(spec).status(); }
+
+  Result<std::unique_ptr<CompiledOperator>> compile(const OperatorSpec& spec) override {
+    try {
+      SPIKELINE_ASSIGN_OR_RETURN(OperatorSpec checked, validate(spec));
+      SPIKELINE_ASSIGN_OR_RETURN(std::unique_ptr<cpu::CpuKernel> kernel,
+                                 makeKernel(checked, kernelOptions()));
+      return std::unique_ptr<CompiledOperator>(std::move(kernel));
+    } catch (const std::bad_alloc&) {
+      return resourceExhausted("cpu: out of memory compiling " + spec.name);
+    }
+  }
+
+  Result<Tensor> run(const CompiledOperator& op, std::span<const Tensor* const> inputs,
+                     const RunContext& ctx) override {
+    const auto* kernel = dynamic_cast<const cpu::CpuKernel*>(&op);
+    if (kernel == nullptr) return invalidArgument("op: was not compiled by the cpu backend");
+    for (const Tensor* t : inputs) {
+      if (t == nullptr) return invalidArgument("inputs: null input");
+    }
+    try {
+      return kernel->run(inputs, ctx);
+    } catch (const std::bad_alloc&) {
+      return resourceExhausted("cpu: out of memory running " + op.spec().name);
+    }
+  }
+
+  BackendHealth health() const override { return BackendHealth{}; }
+
+ private:
+  cpu::KernelOptions kernelOptions() const {
+    const double c = options_.event_crossover;
+    return c < 0.0 ? cpu::KernelOptions{} : cpu::KernelOptions{c, c, c};
+  }
+
+  CpuOptions options_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Backend>> makeCpuBackend(const CpuOptions& options) {
+  if (options.threads < 1) return invalidArgument("cpu: threads must be >= 1");
+  if (options.event_crossover != options.event_crossover) {
+    return invalidArgument("cpu: event_crossover must be a number");
+  }
+  return std::unique_ptr<Backend>(std::make_unique<CpuBackend>(options));
+}
+
+}  // namespace spikeline::hal

@@ -1,0 +1,93 @@
+// Compile-time parsing of an OperatorSpec into the plain values the shared math consumes:
+// neuron constants (float and quantised), conv/pool geometry, folded conv weights, encoder,
+// attention, graph (CSR) and readout settings. Every backend calls these, so all of them read
+// parameters and round them identically. Pure functions over values; safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/operator_spec.h"
+#include "core/result.h"
+#include "hal/fixed_point.h"
+#include "hal/math/geometry.h"
+#include "hal/math/neuron.h"
+
+namespace spikeline::hal {
+
+// lif / if / recurrent_lif. `leaky` selects lif/lif_q (lif, recurrent_lif) or if_f/if_q (if).
+struct NeuronConfig {
+  bool leaky = true;
+  math::LifFloat lif;
+  math::LifFixed lif_q;
+  math::IfFloat if_f;
+  math::IfFixed if_q;
+};
+Result<NeuronConfig> neuronConfig(const OperatorSpec& spec);
+
+// readout: spike_count, or the membrane of v += dt/tau * (-v + x) (integrate() of `lif`/`lif_q`,
+// with r = 1 and v_leak = 0).
+struct ReadoutConfig {
+  bool membrane = false;
+  math::LifFloat lif;
+  math::LifFixed lif_q;
+};
+Result<ReadoutConfig> readoutConfig(const OperatorSpec& spec);
+
+// conv2d geometry from spec.input_shape [Cin, H, W], weights.weight and params.
+Result<math::ConvGeometry> convGeometry(const OperatorSpec& spec);
+// max/avg/sumpool2d geometry from spec.input_shape [C, H, W] and params.
+Result<math::PoolGeometry> poolGeometry(const OperatorSpec& spec);
+
+// Float weights of linear (out, in) or conv2d (Cout, Cin/groups, kH, kW) in PyTorch layout, with
+// batch norm folded in (computed in double, rounded to float once) and a bias of `out` values
+// (zeros when absent).
+struct DenseWeights {
+  uint32_t out = 0;  // Cout or out features
+  std::vector<float> weight;
+  std::vector<float> bias;
+};
+Result<DenseWeights> linearWeights(const OperatorSpec& spec);
+Result<DenseWeights> conv2dWeights(const OperatorSpec& spec);
+
+// DenseWeights quantised: int8 weights with one shift, bias at 2^-frac_bits.
+struct FixedWeights {
+  QuantizedWeights weight;
+  std::vector<int32_t> bias_q;
+};
+FixedWeights quantizeDenseWeights(const DenseWeights& w, uint32_t frac_bits);
+
+struct RateConfig {
+  uint64_t seed = 0;
+  double gain = 1.0;
+  int32_t gain_q = 1 << 16;  // gain at 2^-16
+};
+Result<RateConfig> rateConfig(const OperatorSpec& spec);
+
+struct LatencyConfig {
+  double threshold = 0.0;
+  int32_t threshold_q = 0;  // at 2^-frac_bits
+};
+Result<LatencyConfig> latencyConfig(const OperatorSpec& spec);
+
+struct AttentionConfig {
+  uint32_t heads = 1;
+  float scale = 0.125f;
+  int32_t scale_q = 8192;  // scale at 2^-16
+};
+Result<AttentionConfig> attentionConfig(const OperatorSpec& spec);
+
+// graph_aggregate as CSR by destination: edges of node v are [row_ptr[v], row_ptr[v+1]), in the
+// order they were listed. Fixed: weight_q at 2^-weight_q.shift; a self loop adds x[v] * 2^shift.
+struct GraphConfig {
+  uint32_t nodes = 0;
+  uint32_t features = 0;
+  bool self_loops = false;
+  std::vector<uint32_t> row_ptr;
+  std::vector<uint32_t> src;
+  std::vector<float> weight;
+  QuantizedWeights weight_q;
+};
+Result<GraphConfig> graphConfig(const OperatorSpec& spec);
+
+}  // namespace spikeline::hal

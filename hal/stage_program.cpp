@@ -1,0 +1,95 @@
+#include "hal/stage_program.h"
+
+#include <string>
+
+namespace spikeline::hal {
+namespace {
+
+Status opError(const OperatorSpec& op, const Status& s) {
+  return Status(s.code(), "op '" + op.name + "': " + s.message());
+}
+
+// Resolves op i's input names to earlier op indices (-1 = stage input).
+Result<std::vector<int>> resolveSources(const std::vector<OperatorSpec>& ops, size_t i) {
+  const OperatorSpec& op = ops[i];
+  if (!isKnownOperatorKind(op.kind)) {
+    return Status(StatusCode::kNotFound, "kind: unknown operator kind \"" + op.kind + "\"");
+  }
+  const size_t want = operatorInputCount(op.kind);
+  if (op.inputs.empty()) return std::vector<int>(want, -1);
+  if (op.inputs.size() != want) {
+    return invalidArgument("inputs: " + op.kind + " takes " + std::to_string(want) +
+                           " input(s), got " + std::to_string(op.inputs.size()));
+  }
+  std::vector<int> sources;
+  for (const std::string& name : op.inputs) {
+    int found = -1;
+    for (size_t j = 0; j < i; ++j) {
+      if (ops[j].name == name) found = int(j);
+    }
+    if (found < 0) {
+      return invalidArgument("inputs: '" + name + "' is not an earlier operator of this stage");
+    }
+    sources.push_back(found);
+  }
+  return sources;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StageProgram>> StageProgram::compile(Backend& backend,
+                                                            std::vector<OperatorSpec> ops,
+                                                            const StageInput& input) {
+  if (ops.empty()) return invalidArgument("stage: has no operators");
+  std::unique_ptr<StageProgram> p(new StageProgram(backend, input));
+  p->last_use_.assign(ops.size(), ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    OperatorSpec& op = ops[i];
+    Result<std::vector<int>> sources = resolveSources(ops, i);
+    if (!sources.isOk()) return opError(op, sources.status());
+    std::vector<Shape> shapes;
+    std::vector<ValueKind> kinds;
+    for (int s : *sources) {
+      shapes.push_back(s < 0 ? input.shape : p->signatures_[size_t(s)].output_shape);
+      kinds.push_back(s < 0 ? input.kind : p->signatures_[size_t(s)].output_kind);
+      if (s >= 0) p->last_use_[size_t(s)] = i;
+    }
+    Result<OperatorSignature> sig = inferOperator(op, shapes, kinds);
+    if (!sig.isOk()) return opError(op, sig.status());
+    if (op.input_shape.rank() == 0) op.input_shape = shapes[0];
+    if (op.output_shape.rank() == 0) op.output_shape = sig->output_shape;
+    if (op.input_shape != shapes[0] || op.output_shape != sig->output_shape) {
+      return opError(
+          op, invalidArgument("input_shape/output_shape: declared " + op.input_shape.toString() +
+                              " -> " + op.output_shape.toString() + ", the stage gives " +
+                              shapes[0].toString() + " -> " + sig->output_shape.toString()));
+    }
+    Result<std::unique_ptr<CompiledOperator>> compiled = backend.compile(op);
+    if (!compiled.isOk()) return opError(op, compiled.status());
+    p->compiled_.push_back(std::move(compiled).value());
+    p->signatures_.push_back(*sig);
+    p->sources_.push_back(std::move(sources).value());
+  }
+  return p;
+}
+
+Result<Tensor> StageProgram::run(const Tensor& input, const RunContext& ctx) const {
+  if (tensorShape(input) != input_.shape) {
+    return invalidArgument("stage input: shape " + tensorShape(input).toString() + ", expected " +
+                           input_.shape.toString());
+  }
+  std::vector<Tensor> outputs(compiled_.size());
+  for (size_t i = 0; i < compiled_.size(); ++i) {
+    std::vector<const Tensor*> args;
+    for (int s : sources_[i]) args.push_back(s < 0 ? &input : &outputs[size_t(s)]);
+    Result<Tensor> out = backend_.run(*compiled_[i], args, ctx);
+    if (!out.isOk()) return opError(compiled_[i]->spec(), out.status());
+    outputs[i] = std::move(out).value();
+    for (size_t j = 0; j < i; ++j) {
+      if (last_use_[j] == i) outputs[j] = Tensor{};
+    }
+  }
+  return std::move(outputs.back());
+}
+
+}  // namespace spikeline::hal
