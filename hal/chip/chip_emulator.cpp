@@ -11,38 +11,10 @@
 #include "hal/chip/chip_faults.h"
 #include "hal/chip/chip_mapper.h"
 #include "hal/chip/chip_program.h"
+#include "hal/spec_validation.h"
 
 namespace spikeline::hal {
 namespace {
-
-constexpr uint32_t kMaxFracBits = 24;  // as the CPU reference: 2^F * 127 * fan-in stays exact
-
-// The input kind a kind is checked with at compile time (the kind actually given is checked at
-// run time); the same rule as the CPU reference, so both accept the same specs.
-ValueKind compileKind(const OperatorSpec& spec) {
-  if (spec.kind == "iand" || spec.kind == "self_attention") return ValueKind::kSpikes;
-  if (spec.kind == "readout") {
-    Result<std::string> mode = spec.params.getStringOr("mode", "spike_count");
-    return mode.isOk() && *mode == "membrane" ? ValueKind::kDense : ValueKind::kSpikes;
-  }
-  return ValueKind::kDense;
-}
-
-// Validates `spec` against the catalog and returns its output signature.
-Result<OperatorSignature> inferForChip(const OperatorSpec& spec) {
-  if (spec.frac_bits > kMaxFracBits) {
-    return invalidArgument("frac_bits: must be <= 24, got " + std::to_string(spec.frac_bits));
-  }
-  const size_t n = operatorInputCount(spec.kind);
-  const std::vector<Shape> shapes(n, spec.input_shape);
-  const std::vector<ValueKind> kinds(n, compileKind(spec));
-  SPIKELINE_ASSIGN_OR_RETURN(OperatorSignature sig, inferOperator(spec, shapes, kinds));
-  if (spec.output_shape.rank() != 0 && spec.output_shape != sig.output_shape) {
-    return invalidArgument("output_shape: declared " + spec.output_shape.toString() + ", " +
-                           spec.kind + " produces " + sig.output_shape.toString());
-  }
-  return sig;
-}
 
 // What compile decides before it looks at which cores are free.
 struct OperatorPlan {
@@ -65,7 +37,7 @@ Result<OperatorPlan> planOperator(const OperatorSpec& spec, const ChipConfig& co
   if (!chipRunsKind(spec.kind)) {
     return unimplemented(plan.label + ": " + chipKindUnsupportedReason(spec.kind));
   }
-  Result<OperatorSignature> sig = inferForChip(spec);
+  Result<OperatorSignature> sig = validateSpec(spec);
   if (!sig.isOk()) return sig.status();
   plan.sig = std::move(*sig);
   Result<Connectivity> conn = connectivityOf(spec, plan.sig.output_shape);

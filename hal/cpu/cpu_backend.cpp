@@ -5,43 +5,18 @@
 
 #include "core/operator_catalog.h"
 #include "hal/cpu/kernel.h"
+#include "hal/spec_validation.h"
 
 namespace spikeline::hal {
 namespace {
 
-constexpr uint32_t kMaxFracBits = 24;
-
-// The input kind a kind is checked with at compile time (the kind actually given is checked at
-// run time; linear/conv/pooling/add/graph/flatten take either).
-ValueKind compileKind(const OperatorSpec& spec) {
-  if (spec.kind == "iand" || spec.kind == "self_attention") return ValueKind::kSpikes;
-  if (spec.kind == "readout") {
-    Result<std::string> mode = spec.params.getStringOr("mode", "spike_count");
-    return mode.isOk() && *mode == "membrane" ? ValueKind::kDense : ValueKind::kSpikes;
-  }
-  return ValueKind::kDense;
-}
-
-// Validates spec against the catalog; returns the spec with output_shape filled in.
+// Validates spec (hal/spec_validation.h); returns the spec with output_shape filled in.
 Result<OperatorSpec> validate(const OperatorSpec& spec) {
   if (spec.precision != Precision::kFloat32 && spec.precision != Precision::kFixed) {
     return unimplemented("precision: cpu supports float32 and fixed, got " +
                          std::to_string(int(spec.precision)));
   }
-  if (spec.precision == Precision::kFixed && spec.frac_bits > kMaxFracBits) {
-    return invalidArgument("frac_bits: must be <= 24, got " + std::to_string(spec.frac_bits));
-  }
-  if (!isKnownOperatorKind(spec.kind)) {
-    return Status(StatusCode::kNotFound, "kind: unknown operator kind \"" + spec.kind + "\"");
-  }
-  const size_t n = operatorInputCount(spec.kind);
-  std::vector<Shape> shapes(n, spec.input_shape);
-  std::vector<ValueKind> kinds(n, compileKind(spec));
-  SPIKELINE_ASSIGN_OR_RETURN(OperatorSignature sig, inferOperator(spec, shapes, kinds));
-  if (spec.output_shape.rank() != 0 && spec.output_shape != sig.output_shape) {
-    return invalidArgument("output_shape: declared " + spec.output_shape.toString() + ", " +
-                           spec.kind + " produces " + sig.output_shape.toString());
-  }
+  SPIKELINE_ASSIGN_OR_RETURN(OperatorSignature sig, validateSpec(spec));
   OperatorSpec out = spec;
   out.output_shape = sig.output_shape;
   return out;

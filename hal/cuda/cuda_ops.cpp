@@ -7,38 +7,16 @@
 #include "hal/cuda/cuda_ops.h"
 #include "hal/fixed_point.h"
 #include "hal/op_params.h"
+#include "hal/spec_validation.h"
 
 namespace spikeline::hal::cuda {
 namespace {
 
-constexpr uint32_t kMaxFracBits = 24;
 constexpr uint64_t kMaxFixedInputs = uint64_t{1} << 24;  // as the CPU reference
 
-// The input kind a kind is checked with at compile time (the CPU reference's rule).
-ValueKind compileKind(const OperatorSpec& spec) {
-  if (spec.kind == "iand" || spec.kind == "self_attention") return ValueKind::kSpikes;
-  if (spec.kind == "readout") {
-    Result<std::string> mode = spec.params.getStringOr("mode", "spike_count");
-    return mode.isOk() && *mode == "membrane" ? ValueKind::kDense : ValueKind::kSpikes;
-  }
-  return ValueKind::kDense;
-}
-
+// Validates spec (hal/spec_validation.h); returns the spec with output_shape filled in.
 Result<OperatorSpec> validate(const OperatorSpec& spec) {
-  if (spec.precision == Precision::kFixed && spec.frac_bits > kMaxFracBits) {
-    return invalidArgument("frac_bits: must be <= 24, got " + std::to_string(spec.frac_bits));
-  }
-  if (!isKnownOperatorKind(spec.kind)) {
-    return notFound("kind: unknown operator kind \"" + spec.kind + "\"");
-  }
-  const size_t n = operatorInputCount(spec.kind);
-  std::vector<Shape> shapes(n, spec.input_shape);
-  std::vector<ValueKind> kinds(n, compileKind(spec));
-  SPIKELINE_ASSIGN_OR_RETURN(OperatorSignature sig, inferOperator(spec, shapes, kinds));
-  if (spec.output_shape.rank() != 0 && spec.output_shape != sig.output_shape) {
-    return invalidArgument("output_shape: declared " + spec.output_shape.toString() + ", " +
-                           spec.kind + " produces " + sig.output_shape.toString());
-  }
+  SPIKELINE_ASSIGN_OR_RETURN(OperatorSignature sig, validateSpec(spec));
   OperatorSpec out = spec;
   out.output_shape = sig.output_shape;
   return out;
