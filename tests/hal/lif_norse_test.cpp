@@ -40,7 +40,10 @@ Trace readCsv(const std::string& path) {
 }
 
 TEST(LifNorseTest, ReproducesNorseTraceOfSingleNeuron) {
-  const Trace tr = readCsv(std::string(SPIKELINE_SHARED_DATA_DIR) + "/nir/lif_norse.csv");
+  const std::string path = std::string(SPIKELINE_SHARED_DATA_DIR) + "/nir/lif_norse.csv";
+  ASSERT_TRUE(std::ifstream(path).good())
+      << "cannot read " << path << ": the project's shared/ data folder must sit beside the repo";
+  const Trace tr = readCsv(path);
   ASSERT_EQ(tr.input.size(), 1000u);
   const uint32_t steps = uint32_t(tr.input.size());
   auto backend = std::move(makeCpuBackend({})).value();
