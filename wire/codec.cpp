@@ -94,6 +94,7 @@ Result<Message> readEnvelope(Envelope::Reader envelope) {
     case Envelope::ACK:
     case Envelope::ROUTE_TABLE:
     case Envelope::ERROR_REPLY:
+    case Envelope::INJECT_FAULT:
       return detail::readControl(envelope);
   }
   return invalidArgument("unknown message kind " +

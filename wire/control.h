@@ -111,8 +111,17 @@ struct ErrorReply {
   friend bool operator==(const ErrorReply&, const ErrorReply&) = default;
 };
 
+// Anyone -> worker (control message on its data port): inject a fault into the worker's chip.
+struct InjectFault {
+  bool whole_chip = true;     // the whole chip; otherwise `core`
+  uint32_t core = 0;
+  bool permanent = true;      // otherwise transient
+  uint32_t failing_runs = 0;  // transient only: failing runs before it heals; 0 = until cleared
+  friend bool operator==(const InjectFault&, const InjectFault&) = default;
+};
+
 // Anything a socket may carry. The order of alternatives is not the wire numbering.
 using Message = std::variant<SpikeFrame, RegisterWorker, Heartbeat, Deregister, HardwareFault,
-                             CreditGrant, Ack, RouteTable, ErrorReply>;
+                             CreditGrant, Ack, RouteTable, ErrorReply, InjectFault>;
 
 }  // namespace spikeline::wire

@@ -155,6 +155,15 @@ struct ErrorReply {
   stage @3 :Text;            # where it failed; empty when unknown
 }
 
+# Anyone (tests, `spikeline fault`) -> worker, as a control message on its data port: fail the
+# worker's emulated chip, so failover can be exercised on a running system.
+struct InjectFault {
+  wholeChip @0 :Bool;        # the whole chip; otherwise one core
+  core @1 :UInt32;           # when not wholeChip
+  permanent @2 :Bool;        # otherwise transient
+  failingRuns @3 :UInt32;    # transient only: runs it fails before healing; 0 = until cleared
+}
+
 struct Envelope {
   union {
     unset @0 :Void;          # an empty envelope is rejected
@@ -167,5 +176,6 @@ struct Envelope {
     ack @7 :Ack;
     routeTable @8 :RouteTable;
     errorReply @9 :ErrorReply;
+    injectFault @10 :InjectFault;
   }
 }

@@ -243,6 +243,12 @@ Status writeControl(const Message& message, schema::Envelope::Builder out) {
     err.setCode(static_cast<int32_t>(m->code));
     err.setMessage(m->message);
     err.setStage(m->stage);
+  } else if (const auto* m = std::get_if<InjectFault>(&message)) {
+    auto fault = out.initInjectFault();
+    fault.setWholeChip(m->whole_chip);
+    fault.setCore(m->core);
+    fault.setPermanent(m->permanent);
+    fault.setFailingRuns(m->failing_runs);
   } else {
     return internalError("writeControl called with a spike frame");
   }
@@ -278,6 +284,11 @@ Result<Message> readControl(schema::Envelope::Reader in) {
       m.message = toStdString(err.getMessage());
       m.stage = toStdString(err.getStage());
       return Message(std::move(m));
+    }
+    case E::INJECT_FAULT: {
+      const auto f = in.getInjectFault();
+      return Message(
+          InjectFault{f.getWholeChip(), f.getCore(), f.getPermanent(), f.getFailingRuns()});
     }
     default:
       break;

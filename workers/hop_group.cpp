@@ -1,0 +1,178 @@
+#include "workers/hop_group.h"
+
+#include <spdlog/spdlog.h>
+
+#include <variant>
+
+#include "transport/envelope.h"
+#include "wire/codec.h"
+#include "workers/protocol.h"
+
+namespace spikeline::workers {
+
+using transport::AckOutcome;
+using transport::CustodyAction;
+using transport::ReplicaId;
+
+HopGroup::HopGroup(const Clock& clock, HopOptions options)
+    : clock_(clock),
+      options_(std::move(options)),
+      ledger_(clock, options_.ledger),
+      custody_(clock, options_.custody) {}
+
+Result<std::unique_ptr<HopGroup>> HopGroup::make(transport::TransportContext& context,
+                                                 const Clock& clock,
+                                                 const std::vector<std::string>& endpoints,
+                                                 HopOptions options) {
+  std::unique_ptr<HopGroup> g(new HopGroup(clock, std::move(options)));
+  transport::SocketOptions so;
+  so.routing_id = g->options_.routing_id;
+  for (ReplicaId r = 0; r < endpoints.size(); ++r) {
+    SPIKELINE_ASSIGN_OR_RETURN(auto socket,
+                               transport::makeDataSocket(context, transport::SocketRole::kSender, so));
+    SPIKELINE_RETURN_IF_ERROR(socket->connect(endpoints[r]));
+    g->sockets_.push_back(std::move(socket));
+    SPIKELINE_RETURN_IF_ERROR(g->ledger_.addReplica(r));
+  }
+  return g;
+}
+
+Status HopGroup::hold(RequestId request_id, transport::Bytes frame, int64_t deadline_ns) {
+  SPIKELINE_RETURN_IF_ERROR(custody_.hold(request_id, std::move(frame), deadline_ns));
+  ++pending_;
+  return Status::ok();
+}
+
+int64_t HopGroup::admissible() const {
+  return static_cast<int64_t>(ledger_.totalFreeCredit()) - static_cast<int64_t>(pending_);
+}
+
+const transport::ReplicaCredit* HopGroup::replica(size_t r) const {
+  return ledger_.find(static_cast<ReplicaId>(r));
+}
+
+void HopGroup::addToPoll(PollSet& poll) {
+  poll_base_ = poll.size();
+  for (auto& s : sockets_) poll.addSocket(s->nativeHandle());
+}
+
+void HopGroup::onPolled(const PollSet& poll, std::vector<HopEvent>& events) {
+  for (ReplicaId r = 0; r < sockets_.size(); ++r) {
+    if (poll.readable(poll_base_ + r)) drain(r, events);
+  }
+}
+
+void HopGroup::drain(ReplicaId r, std::vector<HopEvent>& events) {
+  for (int budget = 0; budget < 256; ++budget) {
+    Result<transport::Multipart> m = sockets_[r]->recv(0);
+    if (!m.isOk()) return;
+    Result<transport::Envelope> e =
+        transport::parseEnvelope(std::move(m).value(), transport::Side::kDealer);
+    if (!e.isOk() || e->kind != transport::MessageKind::kControl) continue;
+    onControl(r, e->payload, events);
+  }
+}
+
+void HopGroup::onControl(ReplicaId r, const transport::Bytes& payload,
+                         std::vector<HopEvent>& events) {
+  Result<wire::Message> msg = wire::decode(payload);
+  if (!msg.isOk()) {
+    spdlog::warn("hop: undecodable control message from replica {}: {}", r,
+                 msg.status().toString());
+    return;
+  }
+  ledger_.onHeard(r);
+  if (const auto* grant = std::get_if<wire::CreditGrant>(&*msg)) {
+    (void)ledger_.onGrant(r, grant->incarnation, grant->granted_total);
+    return;
+  }
+  const auto* ack = std::get_if<wire::Ack>(&*msg);
+  if (ack == nullptr) return;
+  switch (ack->kind) {
+    case wire::AckKind::kReceived:
+      if (custody_.onReceived(ack->request_id, ack->attempt).outcome == AckOutcome::kApplied &&
+          received_.insert(ack->request_id).second) {
+        events.push_back({HopEvent::Kind::kReceived, ack->request_id, {}});
+      }
+      break;
+    case wire::AckKind::kHandedOn: {
+      const transport::AckResult res = custody_.onHandedOn(ack->request_id, ack->attempt);
+      if (res.outcome != AckOutcome::kApplied) break;
+      ledger_.onReleased(res.replica);
+      if (received_.erase(ack->request_id) == 0) {
+        events.push_back({HopEvent::Kind::kReceived, ack->request_id, {}});
+      }
+      events.push_back({HopEvent::Kind::kReleased, ack->request_id, {}});
+      break;
+    }
+    case wire::AckKind::kNack:
+      ++stats_.nacks;
+      if (custody_.onNack(ack->request_id, ack->attempt, ack->code).outcome ==
+          AckOutcome::kApplied) {
+        ledger_.onReleased(r);
+        if (ack->code == StatusCode::kUnavailable) replicaDown(r);
+      }
+      break;
+  }
+}
+
+void HopGroup::replicaDown(ReplicaId r) {
+  ledger_.markDown(r);
+  custody_.onReplicaDown(r);
+}
+
+void HopGroup::tick(std::vector<HopEvent>& events) {
+  const int64_t now = clock_.monotonicNs();
+  if (now >= next_heartbeat_ns_) {
+    next_heartbeat_ns_ = now + options_.heartbeat_interval_ns;
+    for (auto& s : sockets_) (void)s->send(heartbeatOnDealer());
+  }
+  for (ReplicaId r : ledger_.expireSilent()) custody_.onReplicaDown(r);
+  pending_ = 0;
+  for (const CustodyAction& a : custody_.expired()) {
+    if (a.kind == CustodyAction::Kind::kFail) {
+      ++stats_.failed;
+      received_.erase(a.request_id);
+      events.push_back({HopEvent::Kind::kFailed, a.request_id, a.error});
+      continue;
+    }
+    sendDue(a, events);
+  }
+}
+
+void HopGroup::sendDue(const CustodyAction& action, std::vector<HopEvent>& events) {
+  Result<ReplicaId> pick = ledger_.pickReplica(action.avoid);
+  if (!pick.isOk()) {
+    ++stats_.no_credit;
+    ++pending_;
+    return;
+  }
+  const transport::CustodyEntry* entry = custody_.find(action.request_id);
+  if (entry == nullptr) return;
+  transport::Bytes bytes;
+  if (entry->attempt == 0) {
+    bytes = entry->payload;
+  } else {
+    Result<transport::Bytes> restamped = restampAttempt(entry->payload, entry->attempt + 1);
+    if (!restamped.isOk()) {
+      events.push_back({HopEvent::Kind::kFailed, action.request_id, restamped.status()});
+      return;
+    }
+    bytes = std::move(restamped).value();
+  }
+  const Status sent = sockets_[*pick]->send(dataOnDealer(std::move(bytes)));
+  if (!sent.isOk()) {
+    replicaDown(*pick);  // the frame stays pending and goes elsewhere on the next tick
+    ++pending_;
+    return;
+  }
+  if (entry->attempt > 0) ++stats_.resent;
+  ++stats_.sent;
+  (void)ledger_.onSent(*pick);
+  Result<uint32_t> attempt = custody_.onSent(action.request_id, *pick);
+  if (!attempt.isOk()) {
+    events.push_back({HopEvent::Kind::kFailed, action.request_id, attempt.status()});
+  }
+}
+
+}  // namespace spikeline::workers

@@ -1,0 +1,86 @@
+// HopGroup: a sender's side of one next stage: one DEALER per replica, the credit each granted
+// (CreditLedger), the frames in custody until `handed-on` (CustodyTable), heartbeats, and the
+// re-send of due frames to the replica with the most free credit (decision 0002 §1-2).
+// Owns its sockets and held frames; borrows the context and clock. Used only by the I/O thread
+// that made it (ZeroMQ sockets are single-threaded). Never throws.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "transport/credit_ledger.h"
+#include "transport/custody_table.h"
+#include "transport/data_socket.h"
+#include "workers/hop_event.h"
+#include "workers/poll_set.h"
+
+namespace spikeline::workers {
+
+struct HopOptions {
+  std::string routing_id;  // how the replicas name this sender; REQUIRES non-empty, unique
+  transport::CustodyOptions custody;
+  transport::LedgerOptions ledger;
+  int64_t heartbeat_interval_ns = 100'000'000;  // hello / keep-alive per replica. Default: 100 ms
+};
+
+struct HopStats {
+  uint64_t sent = 0;      // data frames handed to a socket, re-sends included
+  uint64_t resent = 0;    // sends after the first of a frame
+  uint64_t nacks = 0;
+  uint64_t failed = 0;    // frames given up on
+  uint64_t no_credit = 0; // due frames that found no replica with credit (they wait)
+};
+
+class HopGroup {
+ public:
+  // Connects one DEALER per endpoint. Errors: the socket layer's.
+  static Result<std::unique_ptr<HopGroup>> make(transport::TransportContext& context,
+                                                const Clock& clock,
+                                                const std::vector<std::string>& endpoints,
+                                                HopOptions options);
+
+  // Takes custody of an encoded frame stamped attempt 1; it is sent by the next tick().
+  // kAlreadyExists when the request is held already. `deadline_ns` is monotonic.
+  Status hold(RequestId request_id, transport::Bytes frame, int64_t deadline_ns);
+
+  // Registers the DEALERs with `poll`; onPolled reads those that are readable.
+  void addToPoll(PollSet& poll);
+  void onPolled(const PollSet& poll, std::vector<HopEvent>& events);
+  // Heartbeats, liveness, and sending every due frame. Call after onPolled.
+  void tick(std::vector<HopEvent>& events);
+
+  size_t held() const { return custody_.size(); }
+  // Free credit over live replicas minus frames waiting to be sent (what a client may admit).
+  int64_t admissible() const;
+  // True when some held frame waits to be sent (poll with a short timeout).
+  bool hasPending() const { return pending_ > 0; }
+  const HopStats& stats() const { return stats_; }
+  size_t replicaCount() const { return sockets_.size(); }
+  const transport::ReplicaCredit* replica(size_t r) const;
+
+ private:
+  HopGroup(const Clock& clock, HopOptions options);
+  void drain(transport::ReplicaId r, std::vector<HopEvent>& events);
+  void onControl(transport::ReplicaId r, const transport::Bytes& payload,
+                 std::vector<HopEvent>& events);
+  void sendDue(const transport::CustodyAction& action, std::vector<HopEvent>& events);
+  void replicaDown(transport::ReplicaId r);
+
+  const Clock& clock_;
+  HopOptions options_;
+  transport::CreditLedger ledger_;
+  transport::CustodyTable custody_;
+  std::vector<std::unique_ptr<transport::DataSocket>> sockets_;
+  std::set<RequestId> received_;  // requests whose `received` was reported already
+  size_t poll_base_ = 0;
+  int64_t next_heartbeat_ns_ = 0;
+  size_t pending_ = 0;
+  HopStats stats_;
+};
+
+}  // namespace spikeline::workers

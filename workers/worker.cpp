@@ -1,0 +1,244 @@
+#include "workers/worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "wire/codec.h"
+#include "workers/protocol.h"
+
+namespace spikeline::workers {
+namespace {
+
+uint64_t randomIncarnation() {
+  std::random_device rd;
+  uint64_t v = (uint64_t{rd()} << 32) ^ rd();
+  return v == 0 ? 1 : v;
+}
+
+std::string randomSuffix() {
+  std::random_device rd;
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%08x%08x", rd(), rd());
+  return buf;
+}
+
+}  // namespace
+
+Worker::Worker(transport::TransportContext& context, const Clock& clock, hal::Backend& backend,
+               WorkerOptions options, WorkerHooks hooks)
+    : context_(context),
+      clock_(clock),
+      backend_(backend),
+      options_(std::move(options)),
+      hooks_(std::move(hooks)) {}
+
+Worker::~Worker() = default;
+
+Result<std::unique_ptr<Worker>> Worker::make(transport::TransportContext& context,
+                                             const Clock& clock, hal::Backend& backend,
+                                             const Topology& topology,
+                                             std::vector<HostedStage> stages,
+                                             WorkerOptions options, WorkerHooks hooks) {
+  if (stages.empty()) return invalidArgument("a worker must host at least one stage");
+  std::unique_ptr<Worker> w(new Worker(context, clock, backend, std::move(options), std::move(hooks)));
+  w->timesteps_ = topology.timesteps;
+  w->routing_id_ = w->options_.name + "-" + randomSuffix();
+  w->stages_ = std::move(stages);
+  w->grantor_ = std::make_unique<transport::CreditGrantor>(
+      clock, transport::GrantorOptions{randomIncarnation(), w->options_.window,
+                                       w->options_.liveness_timeout_ns});
+  for (const HostedStage& s : w->stages_) {
+    if (s.next_endpoints.empty()) {
+      w->groups_.push_back(nullptr);
+      continue;
+    }
+    HopOptions ho{w->routing_id_, w->options_.custody,
+                  transport::LedgerOptions{w->options_.liveness_timeout_ns},
+                  w->options_.heartbeat_interval_ns};
+    SPIKELINE_ASSIGN_OR_RETURN(auto group, HopGroup::make(context, clock, s.next_endpoints, ho));
+    w->groups_.push_back(std::move(group));
+  }
+  w->replies_ = std::make_unique<ReplyGroup>(
+      context, clock, ReplyOptions{w->routing_id_, w->options_.custody, w->options_.max_clients});
+  SPIKELINE_ASSIGN_OR_RETURN(w->pool_, ComputePool::make(context, clock, w->options_.threads));
+  return w;
+}
+
+Result<std::string> Worker::bind() {
+  SPIKELINE_ASSIGN_OR_RETURN(router_,
+                             transport::makeDataSocket(context_, transport::SocketRole::kReceiver));
+  std::string endpoint = options_.bind;
+  // "tcp://host:0" means any port, as "tcp://host:*" does.
+  if (endpoint.size() > 2 && endpoint.compare(endpoint.size() - 2, 2, ":0") == 0) {
+    endpoint.replace(endpoint.size() - 1, 1, "*");
+  }
+  SPIKELINE_RETURN_IF_ERROR(router_->bind(endpoint));
+  return router_->lastEndpoint();
+}
+
+bool Worker::idle() const {
+  if (!upstream_.empty() || pool_->busy() != 0 || replies_->held() != 0) return false;
+  for (const auto& g : groups_) {
+    if (g != nullptr && g->held() != 0) return false;
+  }
+  return true;
+}
+
+int Worker::pollTimeoutMs() const {
+  if (replies_->hasPending()) return 1;
+  for (const auto& g : groups_) {
+    if (g != nullptr && g->hasPending()) return 1;
+  }
+  return 10;
+}
+
+Status Worker::run(const std::atomic<bool>& stop) {
+  if (router_ == nullptr) return internalError("Worker::run before bind");
+  int64_t drain_deadline = 0;
+  PollSet poll;
+  std::vector<HopEvent> events;
+  for (;;) {
+    if (stop.load() && !draining_) {
+      draining_ = true;
+      drain_deadline = clock_.monotonicNs() + options_.drain_timeout_ns;
+      spdlog::info("{}: stopping: no new credit, draining {} frames", options_.name,
+                   upstream_.size() + outputs_.size());
+    }
+    if (draining_ && (idle() || clock_.monotonicNs() > drain_deadline)) break;
+    poll.clear();
+    const size_t router_index = poll.addSocket(router_->nativeHandle());
+    pool_->addToPoll(poll);
+    for (auto& g : groups_) {
+      if (g != nullptr) g->addToPoll(poll);
+    }
+    replies_->addToPoll(poll);
+    SPIKELINE_RETURN_IF_ERROR(poll.wait(pollTimeoutMs()));
+    if (poll.readable(router_index)) drainRouter();
+    for (auto& job : pool_->collect(poll)) onJobDone(std::move(job));
+    for (size_t s = 0; s < groups_.size(); ++s) {
+      if (groups_[s] == nullptr) continue;
+      groups_[s]->onPolled(poll, events);
+      groups_[s]->tick(events);
+      onEvents(s, events);
+    }
+    replies_->onPolled(poll, events);
+    replies_->tick(events);
+    onEvents(stages_.size(), events);
+    periodic();
+  }
+  spdlog::info("{}: stopped ({} frames in, {} out, {} left undrained)", options_.name,
+               stats_.frames_in, stats_.frames_out, upstream_.size() + outputs_.size());
+  return Status::ok();
+}
+
+void Worker::onJobDone(std::unique_ptr<ComputeJob> job) {
+  const Key key{job->stage, job->frame.request_id};
+  auto up = upstream_.find(key);
+  if (up == upstream_.end()) return;
+  const std::string stage_name = stages_[job->stage].plan.name;
+  if (!job->status.isOk()) {
+    ++stats_.compute_errors;
+    if (job->status.code() == StatusCode::kUnavailable && !unhealthy_) {
+      unhealthy_ = true;  // no more credit: senders re-route until the backend heals
+      spdlog::error("{}: backend failed, reporting unhealthy: {}", options_.name,
+                    job->status.toString());
+    }
+    sendAck(up->second.sender, key.second, up->second.attempt, stage_name, wire::AckKind::kNack,
+            job->status);
+    const std::string sender = up->second.sender;
+    upstream_.erase(up);
+    completeUpstream(sender);
+    return;
+  }
+  ++stats_.frames_out;
+  const int64_t now_wall = clock_.wallNs();
+  const int64_t deadline = job->frame.deadline_ns == 0
+                               ? transport::CustodyTable::kNoDeadline
+                               : clock_.monotonicNs() + (job->frame.deadline_ns - now_wall);
+  HopGroup* group = groups_[job->stage].get();
+  Status held = group != nullptr
+                    ? group->hold(key.second, std::move(job->output), deadline)
+                    : replies_->hold(key.second, job->frame.reply_to, std::move(job->output), deadline);
+  if (!held.isOk()) {
+    handOnUpstream(key);  // already carried (a duplicate) or no reply address: nothing to hold
+    return;
+  }
+  outputs_[key] = Output{job->frame.reply_to, key.second};
+}
+
+void Worker::handOnUpstream(const Key& key) {
+  auto up = upstream_.find(key);
+  if (up == upstream_.end()) return;
+  sendAck(up->second.sender, key.second, up->second.attempt, stages_[key.first].plan.name,
+          wire::AckKind::kHandedOn);
+  const std::string sender = up->second.sender;
+  upstream_.erase(up);
+  completeUpstream(sender);
+}
+
+void Worker::onEvents(size_t stage, std::vector<HopEvent>& events) {
+  for (const HopEvent& ev : events) {
+    // Reply-group events carry stage == stages_.size(): find the hosted last stage.
+    size_t s = stage;
+    if (s == stages_.size()) {
+      for (size_t i = 0; i < stages_.size(); ++i) {
+        if (groups_[i] == nullptr && outputs_.count({i, ev.request_id}) != 0) s = i;
+      }
+      if (s == stages_.size()) continue;
+    }
+    const Key key{s, ev.request_id};
+    switch (ev.kind) {
+      case HopEvent::Kind::kReceived:
+        handOnUpstream(key);
+        break;
+      case HopEvent::Kind::kReleased:
+        outputs_.erase(key);
+        break;
+      case HopEvent::Kind::kFailed: {
+        auto out = outputs_.find(key);
+        if (out != outputs_.end() && groups_[s] != nullptr) {
+          wire::ErrorReply err{ev.request_id, ev.error.code(), ev.error.message(),
+                               stages_[s].next_stage};
+          (void)replies_->sendError(out->second.reply_to, err);
+        }
+        if (out != outputs_.end()) outputs_.erase(out);
+        handOnUpstream(key);
+        break;
+      }
+    }
+  }
+  events.clear();
+}
+
+void Worker::periodic() {
+  const int64_t now = clock_.monotonicNs();
+  if (now < next_periodic_ns_) return;
+  next_periodic_ns_ = now + options_.heartbeat_interval_ns;
+  for (const std::string& s : grantor_->forgetSilent()) {
+    spdlog::debug("{}: forgot silent sender {}", options_.name, s);
+  }
+  if (unhealthy_ && backend_.health().state == hal::HealthState::kHealthy) {
+    unhealthy_ = false;
+    spdlog::info("{}: backend healthy again, granting credit", options_.name);
+  }
+}
+
+Status Worker::injectFault(const FaultRequest& fault) {
+  if (!hooks_.inject_fault) {
+    spdlog::warn("{}: fault injection requested, but the backend has no fault injector",
+                 options_.name);
+    return unimplemented(options_.name + " has no chip to inject a fault into");
+  }
+  Status s = hooks_.inject_fault(fault);
+  if (s.isOk()) {
+    spdlog::warn("{}: injected a {} {} fault", options_.name,
+                 fault.permanent ? "permanent" : "transient",
+                 fault.whole_chip ? "whole-chip" : "core " + std::to_string(fault.core));
+  } else {
+    spdlog::error("{}: fault injection failed: {}", options_.name, s.toString());
+  }
+  return s;
+}
+
+}  // namespace spikeline::workers

@@ -1,0 +1,159 @@
+// Worker: one spikeline-worker's data plane (decisions 0002, 0003): the bound ROUTER, credit
+// to upstream senders (CreditGrantor), custody of its outputs towards the next stage
+// (HopGroup) or the client (ReplyGroup), and compute threads (ComputePool). run() is the one
+// I/O thread: it owns every socket and never runs an operator. Owns its groups and pool;
+// borrows context, clock and backend (all must outlive it). Not thread-safe except through
+// the atomics passed to run(). Never throws.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/topology.h"
+#include "hal/backend.h"
+#include "transport/credit_grantor.h"
+#include "transport/custody_table.h"
+#include "transport/data_socket.h"
+#include "workers/compute_pool.h"
+#include "workers/hop_group.h"
+#include "workers/pipeline_plan.h"
+#include "workers/reply_group.h"
+#include "workers/route_source.h"
+
+namespace spikeline::workers {
+
+// A fault to inject into this worker's chip (tests, `spikeline fault`).
+struct FaultRequest {
+  bool whole_chip = true;
+  uint32_t core = 0;       // when !whole_chip
+  bool permanent = true;
+  uint32_t failing_runs = 0;  // transient only: runs it fails before healing; 0 = until cleared
+};
+
+struct WorkerOptions {
+  std::string name = "worker";           // in traces and logs; routing ids derive from it
+  std::string bind = "tcp://127.0.0.1:*";
+  uint32_t threads = 1;                  // compute threads
+  uint32_t window = 16;                  // credit window per upstream sender
+  transport::CustodyOptions custody;     // towards the next stage and the client
+  int64_t heartbeat_interval_ns = 100'000'000;
+  int64_t liveness_timeout_ns = 300'000'000;
+  int64_t drain_timeout_ns = 5'000'000'000;  // bounded wait for in-flight frames on stop
+  size_t max_clients = 64;
+};
+
+// One stage this worker hosts, with where its outputs go.
+struct HostedStage {
+  StagePlan plan;
+  std::unique_ptr<hal::StageProgram> program;
+  std::vector<std::unique_ptr<hal::StageProgram>> then;  // monolith: the later stages, chained
+  std::vector<std::string> next_endpoints;  // empty at the last stage (results go to clients)
+  std::string next_stage;                   // empty at the last stage
+  OperatorId next_target;
+};
+
+struct WorkerHooks {
+  // Injects a chip fault; empty when the backend has none to inject.
+  std::function<Status(const FaultRequest&)> inject_fault;
+};
+
+struct WorkerStats {
+  uint64_t frames_in = 0;         // data frames accepted for compute
+  uint64_t frames_out = 0;        // outputs produced
+  uint64_t malformed = 0;         // undecodable data frames
+  uint64_t rejected = 0;          // beyond credit: nack(overloaded)
+  uint64_t not_hosted = 0;        // nack(invalid_argument)
+  uint64_t deadline_expired = 0;  // error reply deadline_exceeded
+  uint64_t duplicates = 0;        // already held: acked and dropped
+  uint64_t compute_errors = 0;    // the backend failed a frame
+};
+
+class Worker {
+ public:
+  static Result<std::unique_ptr<Worker>> make(transport::TransportContext& context,
+                                              const Clock& clock, hal::Backend& backend,
+                                              const Topology& topology,
+                                              std::vector<HostedStage> stages,
+                                              WorkerOptions options, WorkerHooks hooks = {});
+  ~Worker();
+
+  // Binds the data ROUTER; returns the endpoint actually bound (port resolved).
+  Result<std::string> bind();
+  // The I/O loop. Returns when `stop` is set and in-flight frames drained (or the drain timed
+  // out). A wire::InjectFault control message on the data port injects a chip fault.
+  Status run(const std::atomic<bool>& stop);
+
+  const WorkerStats& stats() const { return stats_; }
+
+ private:
+  struct Upstream {
+    std::string sender;
+    uint32_t attempt = 0;
+  };
+  struct Output {
+    std::string reply_to;
+    RequestId request_id = 0;
+  };
+  using Key = std::pair<size_t, RequestId>;  // (hosted stage, request)
+
+  Worker(transport::TransportContext& context, const Clock& clock, hal::Backend& backend,
+         WorkerOptions options, WorkerHooks hooks);
+  // worker_ingress.cpp: the ROUTER side.
+  void drainRouter();
+  void onRouterMessage(transport::Multipart parts);
+  void onData(const std::string& sender, const transport::Bytes& payload);
+  void onControl(const std::string& sender, const transport::Bytes& payload);
+  int findHosted(const wire::SpikeFrame& frame) const;
+  void dispatch(const Key& key, wire::SpikeFrame frame);
+  void sendAck(const std::string& sender, RequestId id, uint32_t attempt, const std::string& stage,
+               wire::AckKind kind, const Status& nack = Status::ok());
+  void completeUpstream(const std::string& sender);
+  void grantTo(const std::string& sender, const transport::Grant& grant);
+  // worker.cpp: compute results and the downstream side.
+  void onJobDone(std::unique_ptr<ComputeJob> job);
+  void onEvents(size_t stage, std::vector<HopEvent>& events);
+  void handOnUpstream(const Key& key);
+  void periodic();
+  Status injectFault(const FaultRequest& fault);
+  bool idle() const;
+  int pollTimeoutMs() const;
+
+  transport::TransportContext& context_;
+  const Clock& clock_;
+  hal::Backend& backend_;
+  WorkerOptions options_;
+  WorkerHooks hooks_;
+  uint32_t timesteps_ = 0;
+  std::string routing_id_;
+  std::vector<HostedStage> stages_;
+  std::unique_ptr<transport::DataSocket> router_;
+  std::unique_ptr<transport::CreditGrantor> grantor_;
+  std::vector<std::unique_ptr<HopGroup>> groups_;  // per hosted stage; null at the last stage
+  std::unique_ptr<ReplyGroup> replies_;
+  std::unique_ptr<ComputePool> pool_;
+  std::map<Key, Upstream> upstream_;  // inputs not yet handed on
+  std::map<Key, Output> outputs_;     // outputs in custody downstream
+  WorkerStats stats_;
+  bool draining_ = false;
+  bool unhealthy_ = false;
+  int64_t next_periodic_ns_ = 0;
+};
+
+// Loads `topology`'s stages named in `hosted` (all when empty), compiles them on `backend`, and
+// resolves the next stage's endpoints from `routes`. kInvalidArgument for an unknown stage name
+// or a next stage without endpoints.
+Result<std::vector<HostedStage>> prepareStages(hal::Backend& backend, const Topology& topology,
+                                               const std::vector<std::string>& hosted,
+                                               const PipelineRoute& routes);
+// Monolith mode served over the data plane: one hosted stage addressed like the first stage
+// that runs every stage in-process (no sockets between them) and replies to the client.
+Result<std::vector<HostedStage>> prepareMonolith(hal::Backend& backend, const Topology& topology);
+
+}  // namespace spikeline::workers

@@ -1,0 +1,113 @@
+// spikeline-worker: hosts stages of a model and serves them on the data plane (decision 0003).
+// Exceptions (CLI11's parse errors) are caught here, in main(); nothing below throws.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+
+#include "topology/topology_loader.h"
+#include "workers/route_file.h"
+#include "workers/route_source.h"
+#include "workers/worker.h"
+#include "workers/worker_setup.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+void onSignal(int) { g_stop.store(true); }
+
+struct Flags {
+  std::string broker;
+  spikeline::workers::BackendChoice backend;
+  spikeline::workers::WorkerOptions worker;
+  std::string log_level = "info";
+  std::string routes;
+  std::vector<std::string> stages;
+  bool monolith = false;
+  int64_t received_timeout_ms = 50;
+  int64_t drain_timeout_ms = 5000;
+};
+
+void addFlags(CLI::App& app, Flags& f) {
+  app.add_option("--broker", f.broker, "broker control endpoint (registration: not yet wired)");
+  app.add_option("--backend", f.backend.kind, "cpu | cuda | chip | auto")
+      ->check(CLI::IsMember({"cpu", "cuda", "chip", "auto"}));
+  app.add_option("--bind", f.worker.bind, "data endpoint to bind; port 0 = any")
+      ->default_val("tcp://127.0.0.1:0");
+  app.add_option("--threads", f.worker.threads, "compute threads (default: backend capacity)");
+  app.add_option("--name", f.worker.name, "worker name (traces, logs, routing ids)");
+  app.add_option("--capacity", f.worker.window, "credit window per upstream sender")
+      ->default_val(16);
+  app.add_option("--log-level", f.log_level, "trace|debug|info|warn|error|off");
+  app.add_option("--routes", f.routes, "static route file (YAML)")->required();
+  app.add_option("--stage", f.stages, "stage to host (repeatable; default: all)");
+  app.add_flag("--monolith", f.monolith, "run every stage in this process, no sockets between");
+  app.add_option("--chip-cores", f.backend.chip_cores, "emulated chip: cores")->default_val(128);
+  app.add_option("--chip-name", f.backend.chip_name, "emulated chip: name")->default_val("emu0");
+  app.add_option("--received-timeout-ms", f.received_timeout_ms, "custody: wait for `received`")
+      ->default_val(50);
+  app.add_option("--drain-timeout-ms", f.drain_timeout_ms, "bounded drain on SIGTERM")
+      ->default_val(5000);
+}
+
+int serve(Flags& f) {
+  using namespace spikeline;
+  Result<workers::StaticRoutes> routes = workers::parseRouteFile(f.routes);
+  if (!routes.isOk()) return spdlog::error("{}", routes.status().toString()), 2;
+  Result<Topology> topology = topology::loadTopologyFile(routes->topology_path);
+  if (!topology.isOk()) return spdlog::error("{}", topology.status().toString()), 2;
+  std::vector<std::string> order;
+  for (const Stage& s : topology->stages) order.push_back(s.name);
+  // Seam: a broker agent (registration, heartbeats, route stream) would replace this source.
+  std::unique_ptr<workers::RouteSource> source =
+      workers::makeStaticRouteSource(*routes, topology->model, order);
+  if (!f.broker.empty()) spdlog::warn("--broker {}: broker registration is not wired yet", f.broker);
+  f.backend.threads = f.worker.threads;  // 0: the backend's default capacity
+  auto setup = workers::setUpBackend(f.backend);
+  if (!setup.isOk()) return spdlog::error("{}", setup.status().toString()), 3;
+  hal::Backend& backend = *(*setup)->backend;
+  if (f.worker.threads == 0) f.worker.threads = backend.info().capacity;
+  auto stages = f.monolith ? workers::prepareMonolith(backend, *topology)
+                           : workers::prepareStages(backend, *topology, f.stages, source->current());
+  if (!stages.isOk()) return spdlog::error("{}", stages.status().toString()), 2;
+  f.worker.custody.received_timeout_ns = f.received_timeout_ms * 1'000'000;
+  f.worker.drain_timeout_ns = f.drain_timeout_ms * 1'000'000;
+  auto context = transport::makeTransportContext(1);
+  if (!context.isOk()) return spdlog::error("{}", context.status().toString()), 3;
+  std::unique_ptr<Clock> clock = makeSystemClock();
+  auto worker = workers::Worker::make(**context, *clock, backend, *topology,
+                                      std::move(stages).value(), f.worker, (*setup)->hooks);
+  if (!worker.isOk()) return spdlog::error("{}", worker.status().toString()), 3;
+  Result<std::string> endpoint = (*worker)->bind();
+  if (!endpoint.isOk()) return spdlog::error("{}", endpoint.status().toString()), 3;
+  spdlog::info("{}: serving on {} with backend {}", f.worker.name, *endpoint, backend.info().name);
+  std::cout << "READY " << *endpoint << std::endl;
+  Status s = (*worker)->run(g_stop);
+  if (!s.isOk()) return spdlog::error("{}", s.toString()), 1;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"spikeline-worker: serves stages of a spiking model over the data plane"};
+  Flags flags;
+  flags.worker.threads = 0;
+  addFlags(app, flags);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  auto level = spdlog::level::from_str(flags.log_level);
+  spdlog::set_level(level);
+  spdlog::set_default_logger(spdlog::stderr_color_mt("worker"));
+  spdlog::set_level(level);
+  std::signal(SIGTERM, onSignal);
+  std::signal(SIGINT, onSignal);
+  std::signal(SIGPIPE, SIG_IGN);
+  return serve(flags);
+}
