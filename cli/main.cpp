@@ -1,5 +1,6 @@
-// spikeline: the command-line tool. Subcommands: validate (more are added beside it, one
-// `add<Name>Command` each). Exit codes: 0 ok, 1 a command found problems, 2 bad usage.
+// spikeline: the command-line tool. Subcommands: validate, and the broker commands (deploy,
+// undeploy, models, routes, workers, events, fault; cli/broker_commands.h).
+// Exit codes: 0 ok, 1 a command found problems, 2 bad usage.
 // Exceptions (CLI11's parse errors) are caught here, in main().
 #include <iostream>
 #include <string>
@@ -7,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/broker_commands_cli.h"
 #include "cli/validate_command.h"
 
 namespace {
@@ -28,6 +30,8 @@ int main(int argc, char** argv) {
   int exit_code = spikeline::cli::kExitOk;
   std::vector<std::string> validate_files;
   addValidateCommand(app, validate_files, exit_code);
+  spikeline::cli::BrokerCommand broker_command;
+  spikeline::cli::addBrokerCommands(app, broker_command, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,236 @@
+// Admin requests (docs/decisions/0004, "Admin protocol"): deploy, undeploy, models, routes,
+// workers, events, fault. Input is validated; a bad request gets an error reply, never a crash.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include "broker/pool_id.h"
+#include "broker/service_state.h"
+#include "broker/state_json.h"
+#include "topology/topology_loader.h"
+#include "wire/codec.h"
+
+namespace spikeline::broker {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+// A relative path with no "..", so attachments cannot escape the scratch directory.
+bool isSafeRelativePath(const std::string& name) {
+  if (name.empty()) return false;
+  fs::path p(name);
+  if (p.is_absolute()) return false;
+  for (const auto& part : p) {
+    if (part == "..") return false;
+  }
+  return true;
+}
+
+// Checks the YAML with its weight files in a scratch directory (the loader reads files).
+Result<Topology> checkDeployment(const StoredModel& m) {
+  std::string pattern = (fs::temp_directory_path() / "spikeline-deploy-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) return internalError("cannot make a scratch directory");
+  const fs::path dir(pattern);
+  for (const auto& [name, bytes] : m.files) {
+    fs::create_directories((dir / name).parent_path());
+    std::ofstream(dir / name, std::ios::binary).write(bytes.data(), bytes.size());
+  }
+  auto check = topology::checkTopologyText(m.yaml, m.file_name, dir);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  if (!check.isOk()) return topology::diagnosticsToStatus(check.diagnostics);
+  return std::move(*check.topology);
+}
+
+Parts deploy(BrokerService::State& s, uint64_t id, const json& req, const Parts& parts,
+             Outbox& out) {
+  StoredModel m;
+  m.file_name = req.at("file_name").get<std::string>();
+  m.yaml = req.at("yaml").get<std::string>();
+  const auto names = req.value("files", std::vector<std::string>{});
+  if (names.size() != parts.size() - 2) {
+    return errorReply(
+        id, invalidArgument("deploy: " + std::to_string(names.size()) + " file names but " +
+                            std::to_string(parts.size() - 2) + " attachments"));
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (!isSafeRelativePath(names[i])) {
+      return errorReply(id, invalidArgument("deploy: unsafe file name '" + names[i] + "'"));
+    }
+    m.files[names[i]] = parts[i + 2];
+  }
+  auto topo = checkDeployment(m);
+  if (!topo) return errorReply(id, topo.status());
+  m.summary = summarizeTopology(*topo);
+  m.deployed_ns = s.clock.wallNs();
+  const ModelRef ref = m.summary.model;
+  if (s.models.count(ref)) {
+    return errorReply(
+        id, alreadyExists("model " + ref.toString() + " is deployed already; undeploy it first"));
+  }
+  s.models[ref] = m;
+  s.persist([&] { return s.store.putModel(m); });
+  s.event({"deployed", ref.toString(),
+           m.file_name + ", " + std::to_string(m.summary.stages.size()) + " stage(s)"});
+  s.recompute(out);
+  return okReply(
+      id, json{{"model", ref.toString()}, {"epoch", s.routes.epoch}, {"warnings", s.last_errors}}
+              .dump());
+}
+
+Parts undeploy(BrokerService::State& s, uint64_t id, const json& req, Outbox& out) {
+  const std::string name = req.at("model").get<std::string>();
+  const uint32_t version = req.value("version", 0u);  // 0 = every version
+  std::vector<ModelRef> gone;
+  for (const auto& [ref, m] : s.models) {
+    if (ref.name == name && (version == 0 || ref.version == version)) gone.push_back(ref);
+  }
+  if (gone.empty()) {
+    std::string what = version == 0 ? name : ModelRef{name, version}.toString();
+    return errorReply(id, notFound("unknown model " + what));
+  }
+  json removed = json::array();
+  for (const auto& ref : gone) {
+    s.models.erase(ref);
+    s.persist([&] { return s.store.deleteModel(ref); });
+    s.event({"undeployed", ref.toString(), ""});
+    removed.push_back(ref.toString());
+  }
+  s.recompute(out);
+  return okReply(id, json{{"removed", removed}, {"epoch", s.routes.epoch}}.dump());
+}
+
+json poolMembers(const BrokerService::State& s, const OperatorId& pool) {
+  auto it = s.placement.pools.find(pool);
+  json serving = json::array(), standby = json::array();
+  if (it != s.placement.pools.end()) {
+    for (const auto& w : it->second.serving) serving.push_back(w.name);
+    for (const auto& w : it->second.standby) standby.push_back(w.name);
+  }
+  return {{"serving", serving}, {"standby", standby}};
+}
+
+Parts models(const BrokerService::State& s, uint64_t id) {
+  json list = json::array();
+  for (const auto& [ref, m] : s.models) {
+    json entry = json::parse(toJson(m.summary));
+    for (auto& st : entry["stages"]) {
+      json shared = json::array();
+      for (const auto& [other_ref, other] : s.models) {
+        for (const auto& os : other.summary.stages) {
+          if (os.pool.toHex() == st["pool"] && !(other_ref == ref && os.name == st["name"])) {
+            shared.push_back(other_ref.toString() + "/" + os.name);
+          }
+        }
+      }
+      st["shared_with"] = shared;
+      auto pool = OperatorId::fromHex(st["pool"].get<std::string>());
+      if (pool) st["workers"] = poolMembers(s, *pool);
+    }
+    entry["file_name"] = m.file_name;
+    list.push_back(entry);
+  }
+  return okReply(id, json{{"models", list}}.dump());
+}
+
+Parts routes(const BrokerService::State& s, uint64_t id) {
+  json list = json::array();
+  for (const auto& mr : s.routes.models) {
+    json stages = json::array();
+    for (const auto& st : mr.stages) {
+      json reps = json::array();
+      for (const auto& r : st.replicas)
+        reps.push_back({{"worker", r.worker.name}, {"endpoint", r.endpoint}});
+      stages.push_back({{"stage", st.name}, {"pool", st.op.toHex()}, {"replicas", reps}});
+    }
+    list.push_back({{"model", mr.model.toString()}, {"stages", stages}});
+  }
+  auto buf = wire::encode(wire::Message{s.routes});
+  Parts attach;
+  if (buf) attach.emplace_back(reinterpret_cast<const char*>(buf->bytes().data()), buf->size());
+  return okReply(id, json{{"epoch", s.routes.epoch}, {"models", list}}.dump(), attach);
+}
+
+Parts workers(const BrokerService::State& s, uint64_t id) {
+  const HealthSnapshot health = s.health.snapshot();
+  json list = json::array();
+  for (const auto& [name, w] : s.workers) {
+    json entry = json::parse(toJson(w));
+    auto down = health.down.find(name);
+    entry["up"] = down == health.down.end();
+    entry["reason"] = down == health.down.end() ? "" : down->second;
+    Assignment a = s.assignmentFor(name);
+    entry["pool"] = a.pool;
+    entry["role"] = std::string(assignmentRoleName(a.role));
+    list.push_back(entry);
+  }
+  return okReply(id, json{{"workers", list}}.dump());
+}
+
+Parts events(BrokerService::State& s, uint64_t id, const json& req) {
+  auto got = s.store.readEvents(req.value("count", size_t{50}));
+  if (!got) {
+    s.dirty = true;  // the store may come back empty: catch up then
+    return errorReply(id, got.status());
+  }
+  json list = json::array();
+  for (const auto& e : *got) {
+    list.push_back({{"id", e.id},
+                    {"at_ns", e.at_ns},
+                    {"kind", e.event.kind},
+                    {"subject", e.event.subject},
+                    {"detail", e.event.detail}});
+  }
+  return okReply(id, json{{"events", list}}.dump());
+}
+
+Parts fault(BrokerService::State& s, uint64_t id, const json& req, Outbox& out) {
+  const std::string worker = req.at("worker").get<std::string>();
+  if (!s.workers.count(worker)) return errorReply(id, notFound("unknown worker '" + worker + "'"));
+  InjectFault f{req.value("whole_chip", true), req.value("core", 0u), req.value("permanent", true),
+                req.value("failing_runs", 0u)};
+  out.to_peers.emplace_back(s.peerOf(worker), encodeInjectFault(f));
+  s.event({"fault_injected", worker,
+           std::string(f.whole_chip ? "whole chip" : "core " + std::to_string(f.core)) +
+               (f.permanent ? ", permanent" : ", transient " + std::to_string(f.failing_runs))});
+  return okReply(id, json{{"forwarded", worker}}.dump());
+}
+
+Parts dispatch(BrokerService::State& s, uint64_t id, const json& req, const Parts& parts,
+               Outbox& out) {
+  const std::string op = req.at("op").get<std::string>();
+  if (op == "deploy") return deploy(s, id, req, parts, out);
+  if (op == "undeploy") return undeploy(s, id, req, out);
+  if (op == "models") return models(s, id);
+  if (op == "routes") return routes(s, id);
+  if (op == "workers") return workers(s, id);
+  if (op == "events") return events(s, id, req);
+  if (op == "fault") return fault(s, id, req, out);
+  return errorReply(id, invalidArgument("unknown admin op '" + op + "'"));
+}
+
+}  // namespace
+
+void handleAdmin(BrokerService::State& s, const std::string& peer, const Parts& parts,
+                 Outbox& out) {
+  if (parts.size() < 2) {
+    out.to_peers.emplace_back(peer, errorReply(0, invalidArgument("admin: no request body")));
+    return;
+  }
+  json req = json::parse(parts[1], nullptr, false);
+  uint64_t id = 0;
+  try {
+    if (!req.is_object()) throw std::invalid_argument("request is not a JSON object");
+    id = req.value("id", uint64_t{0});
+    out.to_peers.emplace_back(peer, dispatch(s, id, req, parts, out));
+  } catch (const std::exception& e) {
+    out.to_peers.emplace_back(peer,
+                              errorReply(id, invalidArgument(std::string("admin: ") + e.what())));
+  }
+}
+
+}  // namespace spikeline::broker

@@ -1,0 +1,92 @@
+#include "broker/agent/protocol.h"
+
+#include <nlohmann/json.hpp>
+
+#include "wire/codec.h"
+
+namespace spikeline::broker {
+namespace {
+using nlohmann::json;
+}  // namespace
+
+std::string_view assignmentRoleName(AssignmentRole role) {
+  switch (role) {
+    case AssignmentRole::kServing:
+      return "serving";
+    case AssignmentRole::kStandby:
+      return "standby";
+    case AssignmentRole::kNone:
+      break;
+  }
+  return "none";
+}
+
+Parts encodeAssignment(const Assignment& a) {
+  Parts parts{kTagAssign, ""};
+  json stages = json::array();
+  for (const auto& s : a.stages) {
+    json files = json::array();
+    for (const auto& [name, bytes] : s.files) {
+      files.push_back(name);
+      parts.push_back(bytes);
+    }
+    stages.push_back({{"model", s.model.name},
+                      {"version", s.model.version},
+                      {"stage", s.stage},
+                      {"operators", s.operators},
+                      {"file_name", s.file_name},
+                      {"yaml", s.yaml},
+                      {"files", files}});
+  }
+  parts[1] =
+      json{{"pool", a.pool}, {"role", std::string(assignmentRoleName(a.role))}, {"stages", stages}}
+          .dump();
+  return parts;
+}
+
+Result<Assignment> decodeAssignment(const Parts& parts) {
+  if (parts.size() < 2 || parts[0] != kTagAssign) return invalidArgument("not an assignment");
+  try {
+    json j = json::parse(parts[1]);
+    Assignment a;
+    a.pool = j.at("pool").get<std::string>();
+    const std::string role = j.at("role").get<std::string>();
+    a.role = role == "serving"   ? AssignmentRole::kServing
+             : role == "standby" ? AssignmentRole::kStandby
+                                 : AssignmentRole::kNone;
+    size_t next = 2;
+    for (const auto& s : j.at("stages")) {
+      AssignedStage st{ModelRef{s.at("model").get<std::string>(), s.at("version").get<uint32_t>()},
+                       s.at("stage").get<std::string>(),
+                       s.at("operators").get<std::vector<std::string>>(),
+                       s.at("file_name").get<std::string>(),
+                       s.at("yaml").get<std::string>(),
+                       {}};
+      for (const auto& f : s.at("files")) {
+        if (next >= parts.size()) return invalidArgument("assignment: missing file attachment");
+        st.files[f.get<std::string>()] = parts[next++];
+      }
+      a.stages.push_back(std::move(st));
+    }
+    return a;
+  } catch (const std::exception& e) {
+    return invalidArgument(std::string("malformed assignment: ") + e.what());
+  }
+}
+
+Parts encodeInjectFault(const InjectFault& f) {
+  auto bytes = wire::encode(wire::Message{f});
+  if (!bytes) return {kTagInject, ""};
+  return {kTagInject,
+          std::string(reinterpret_cast<const char*>(bytes->bytes().data()), bytes->size())};
+}
+
+Result<InjectFault> decodeInjectFault(const Parts& parts) {
+  if (parts.size() < 2 || parts[0] != kTagInject) return invalidArgument("not an inject-fault");
+  auto m = wire::decode({reinterpret_cast<const uint8_t*>(parts[1].data()), parts[1].size()});
+  if (!m) return m.status();
+  if (!std::holds_alternative<InjectFault>(*m)) return invalidArgument("not an inject-fault");
+  return std::get<InjectFault>(*m);
+}
+
+}  // namespace spikeline::broker

@@ -1,0 +1,70 @@
+// The broker protocol (docs/decisions/0004): ZeroMQ multipart messages between the broker's
+// ROUTER and each worker agent's or CLI's DEALER, and the broker's PUB of route tables.
+// Part 0 of every message is a tag below. Worker messages reuse wire/ (Cap'n Proto); the
+// broker-specific ones (assignment, fault injection, admin request/reply) are JSON plus raw
+// binary attachment parts. Values and pure codecs; never throw. Thread safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/ids.h"
+#include "core/result.h"
+#include "wire/control.h"
+
+namespace spikeline::broker {
+
+// DEALER -> broker: ["wire", encoded RegisterWorker | Heartbeat | Deregister | HardwareFault].
+inline constexpr const char* kTagWire = "wire";
+// DEALER -> broker: ["admin", request JSON, attachment...]; the broker answers ["reply", ...].
+inline constexpr const char* kTagAdmin = "admin";
+// broker -> DEALER: ["reply", reply JSON, attachment...]. Reply JSON: {"id", "ok", "code",
+// "message", ...}; id 0 answers a worker message (e.g. heartbeat of an unknown worker).
+inline constexpr const char* kTagReply = "reply";
+// broker -> worker: ["assign", assignment JSON, weight file bytes...].
+inline constexpr const char* kTagAssign = "assign";
+// broker -> worker: ["inject", encoded wire::InjectFault].
+inline constexpr const char* kTagInject = "inject";
+// broker PUB: ["routes", encoded RouteTable]; on every change and re-sent periodically.
+inline constexpr const char* kTagRoutes = "routes";
+
+using Parts = std::vector<std::string>;
+
+// One stage a worker is to host: the model's YAML and the weight files it references.
+struct AssignedStage {
+  ModelRef model;
+  std::string stage;
+  std::vector<std::string> operators;
+  std::string file_name;  // the YAML's file name as deployed (for diagnostics)
+  std::string yaml;
+  std::map<std::string, std::string> files;  // path relative to the YAML -> bytes
+  friend bool operator==(const AssignedStage&, const AssignedStage&) = default;
+};
+
+enum class AssignmentRole : uint8_t { kNone = 0, kServing = 1, kStandby = 2 };
+
+// What a worker should host now. Every stage shares the pool (one operator pool, possibly used
+// by several models); kNone with no stages = host nothing.
+struct Assignment {
+  std::string pool;  // OperatorId hex; empty for kNone
+  AssignmentRole role = AssignmentRole::kNone;
+  std::vector<AssignedStage> stages;
+  friend bool operator==(const Assignment&, const Assignment&) = default;
+};
+
+// `spikeline fault`: the broker forwards wire::InjectFault (defined by workers/ in wire/) to the
+// worker's agent, which hands it to the worker.
+using InjectFault = wire::InjectFault;
+
+std::string_view assignmentRoleName(AssignmentRole role);  // "none" | "serving" | "standby"
+
+// ["assign", json, files...] and back; kInvalidArgument for anything malformed.
+Parts encodeAssignment(const Assignment& assignment);
+Result<Assignment> decodeAssignment(const Parts& parts);
+
+Parts encodeInjectFault(const InjectFault& fault);
+Result<InjectFault> decodeInjectFault(const Parts& parts);
+
+}  // namespace spikeline::broker

@@ -1,0 +1,59 @@
+// BrokerService: the broker's state machine, without sockets. It turns worker messages (register,
+// heartbeat, deregister, fault) and admin requests (deploy, undeploy, models, routes, workers,
+// events, fault) into replies, assignments to workers and route tables to publish, and keeps
+// every change in the Store (no state of its own: restore() rebuilds it). While the store is
+// unreachable it serves from memory and catches up (full rewrite) when the store returns.
+// Owns its state; borrows Store and Clock. Thread safety: none; the broker loop's thread only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "broker/agent/protocol.h"
+#include "broker/health_tracker.h"
+#include "broker/state.h"
+#include "broker/store.h"
+#include "core/clock.h"
+
+namespace spikeline::broker {
+
+struct ServiceOptions {
+  HealthOptions health;
+  int64_t republish_interval_ns = 1'000'000'000;  // routes re-sent on PUB. Default: 1 s
+  int64_t store_retry_interval_ns = 200'000'000;  // catch-up attempts; pings every 5x. Default: 200 ms
+  size_t max_pending_events = 10000;              // kept while the store is away
+};
+
+// What the socket loop must send after a call.
+struct Outbox {
+  std::vector<std::pair<std::string, Parts>> to_peers;  // (routing id, message)
+  std::vector<Parts> to_publish;
+};
+
+class BrokerService {
+ public:
+  BrokerService(Store& store, const Clock& clock, ServiceOptions options);
+  ~BrokerService();
+
+  // Loads models, workers, placement, health and routes from the store; re-sends every
+  // worker its assignment. kUnavailable while the store is unreachable (call again).
+  Status restore(Outbox& out);
+  // One message from `peer` (its routing id) on the ROUTER.
+  void onMessage(const std::string& peer, const Parts& parts, Outbox& out);
+  // Timers: missed heartbeats, store catch-up, periodic route re-publication.
+  void tick(Outbox& out);
+  // Milliseconds the loop may sleep before tick() is due.
+  int64_t msUntilTick() const;
+
+  const wire::RouteTable& routes() const;
+
+  struct State;  // internal (broker/service_state.h)
+
+ private:
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace spikeline::broker

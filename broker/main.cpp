@@ -1,0 +1,58 @@
+// spikeline-broker: the control plane process (docs/decisions/0004). Wires the Redis store, the
+// system clock and the socket loop; SIGTERM/SIGINT stop it cleanly. Exceptions (CLI11) end here.
+#include <atomic>
+#include <csignal>
+
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include "broker/server.h"
+#include "broker/store.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};  // set by the signal handler only
+
+void onSignal(int) { g_stop.store(true); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"spikeline-broker: control plane (placement, health, routes) backed by Redis"};
+  std::string redis = "127.0.0.1:6379";
+  std::string log_level = "info";
+  double heartbeat_ms = 200;
+  uint32_t liveness = 3;
+  spikeline::broker::ServerOptions options;
+  app.add_option("--redis", redis, "Redis address host:port")->capture_default_str();
+  app.add_option("--bind", options.bind, "ROUTER endpoint for workers and the CLI")
+      ->capture_default_str();
+  app.add_option("--pub", options.pub, "PUB endpoint for route tables")->capture_default_str();
+  app.add_option("--heartbeat-ms", heartbeat_ms, "Expected heartbeat interval (ms)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--liveness", liveness, "Missed heartbeats before a worker is down")
+      ->check(CLI::Range(1u, 1000u))
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  auto redis_options = spikeline::broker::parseRedisAddress(redis);
+  if (!redis_options) {
+    spdlog::error("{}", redis_options.status().toString());
+    return 2;
+  }
+  options.service.health.heartbeat_interval_ns = static_cast<int64_t>(heartbeat_ms * 1e6);
+  options.service.health.liveness = liveness;
+  std::signal(SIGTERM, onSignal);
+  std::signal(SIGINT, onSignal);
+  auto store = spikeline::broker::makeRedisStore(*redis_options);
+  auto clock = spikeline::makeSystemClock();
+  spikeline::Status s = spikeline::broker::runBroker(options, *store, *clock, g_stop);
+  if (!s.isOk()) {
+    spdlog::error("{}", s.toString());
+    return 1;
+  }
+  return 0;
+}

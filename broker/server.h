@@ -1,0 +1,27 @@
+// runBroker: the broker's socket loop. Binds a ROUTER (workers, CLI) and a PUB (routes), restores
+// state from the store (waiting, with backoff, while it is unreachable), then feeds every message
+// and timer to a BrokerService and sends what it asks. Returns when `stop` becomes true.
+// Owns its sockets (this thread only); borrows Store, Clock and the stop flag.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "broker/broker_service.h"
+#include "broker/store.h"
+#include "core/clock.h"
+#include "core/status.h"
+
+namespace spikeline::broker {
+
+struct ServerOptions {
+  std::string bind = "tcp://127.0.0.1:5555";  // ROUTER for workers and the CLI
+  std::string pub = "tcp://127.0.0.1:5556";   // PUB of route tables
+  ServiceOptions service;
+};
+
+// kUnavailable when an endpoint cannot be bound.
+Status runBroker(const ServerOptions& options, Store& store, const Clock& clock,
+                 const std::atomic<bool>& stop);
+
+}  // namespace spikeline::broker

@@ -1,0 +1,64 @@
+// Internal to broker/: the state behind BrokerService and the helpers its two .cpp files share
+// (broker_service.cpp: worker messages, recompute, persistence; admin_ops.cpp: admin requests).
+// Owned by BrokerService. Thread safety: none; the broker loop's thread only.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "broker/broker_service.h"
+#include "broker/placement.h"
+
+namespace spikeline::broker {
+
+struct BrokerService::State {
+  State(Store& store_in, const Clock& clock_in, ServiceOptions options_in)
+      : store(store_in),
+        clock(clock_in),
+        options(options_in),
+        health(clock_in, options_in.health) {}
+
+  Store& store;
+  const Clock& clock;
+  ServiceOptions options;
+  HealthTracker health;
+  std::map<ModelRef, StoredModel> models;
+  std::map<std::string, WorkerInfo> workers;
+  std::map<std::string, std::string> peers;  // worker name -> ROUTER routing id
+  std::map<std::string, Assignment> sent;    // last assignment sent to each worker
+  PlacementMap placement;
+  HealthSnapshot last_health;
+  wire::RouteTable routes;
+  std::vector<std::string> last_errors;  // placement errors of the last recompute
+  bool dirty = false;                    // some store write failed: catch up later
+  uint64_t synced_connections = 0;       // store connectionCount() when last in sync
+  std::vector<std::pair<BrokerEvent, int64_t>> pending_events;
+  int64_t next_publish_ns = 0;
+  int64_t next_store_retry_ns = 0;
+
+  // Logs the event and appends it to the store's stream (or keeps it until the store is back).
+  void event(const BrokerEvent& e);
+  // Runs a store write; a failure marks the state dirty (caught up by syncAll()).
+  void persist(const std::function<Status()>& write);
+  // Rewrites everything into the store. Ok clears `dirty`.
+  Status syncAll();
+  // Placement, routes and assignments after any change; publishes a newer route table.
+  void recompute(Outbox& out);
+  Assignment assignmentFor(const std::string& worker) const;
+  std::string peerOf(const std::string& worker) const;
+  void publishRoutes(Outbox& out);
+  std::vector<DeployedModel> summaries() const;
+  std::vector<WorkerInfo> workerList() const;
+};
+
+// ["reply", {"id": id, "ok": true, ...fields}] / {"ok": false, "code", "message"}.
+Parts okReply(uint64_t id, const std::string& fields_json, Parts attachments = {});
+Parts errorReply(uint64_t id, const Status& status);
+
+// Handles ["admin", request JSON, attachments...] from `peer`.
+void handleAdmin(BrokerService::State& s, const std::string& peer, const Parts& parts, Outbox& out);
+
+}  // namespace spikeline::broker

@@ -1,0 +1,124 @@
+// The spikeline CLI's broker commands against a real broker and Redis.
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+
+#include <gtest/gtest.h>
+
+#include "tests/broker/broker_harness.h"
+#include "tests/support/status_matchers.h"
+
+namespace spikeline::broker {
+namespace {
+
+using namespace spikeline::broker::testing;  // NOLINT: test helpers
+
+struct CliResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+CliResult runCli(const std::string& args) {
+  CliResult r;
+  FILE* p = ::popen((std::string(SPIKELINE_CLI_PATH) + " " + args + " 2>&1").c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 4096> buf{};
+  size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  int status = ::pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+class BrokerCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(broker_.waitReady()) << broker_.log();
+    for (const char* name : {"cpu-0", "cpu-1", "cpu-2"}) {
+      agents_.push_back(startAgent(broker_, name, BackendKind::kCpu));
+    }
+    for (const char* name : {"chip-0", "chip-1", "chip-2"}) {
+      agents_.push_back(startAgent(broker_, name, BackendKind::kChip, name));
+    }
+    ASSERT_TRUE(waitFor([&] {
+      auto w = broker_.call({{"op", "workers"}});
+      return w && w->at("workers").size() == 6;
+    }));
+  }
+  std::string flag() const { return " --broker " + broker_.bind(); }
+
+  RedisServer redis_;
+  BrokerProcess broker_{redis_};
+  std::vector<std::unique_ptr<BrokerAgent>> agents_;
+};
+
+TEST_F(BrokerCliTest, DeployShowsSharedOperatorsRoutesAndUndeploys) {
+  const auto alpha = writeModel(redis_.dir(), "alpha");
+  const auto beta =
+      writeModel(redis_.dir(), "beta", {{"v_threshold: 0.5}\n", "v_threshold: 0.75}\n"}});
+  CliResult d1 = runCli("deploy " + alpha.string() + flag());
+  ASSERT_EQ(d1.exit_code, 0) << d1.output;
+  EXPECT_NE(d1.output.find("deployed alpha@1"), std::string::npos) << d1.output;
+  ASSERT_EQ(runCli("deploy " + beta.string() + flag()).exit_code, 0);
+
+  CliResult models = runCli("models" + flag());
+  ASSERT_EQ(models.exit_code, 0) << models.output;
+  EXPECT_NE(models.output.find("SHARED with beta@1/features"), std::string::npos) << models.output;
+
+  CliResult routes = runCli("routes" + flag());
+  EXPECT_NE(routes.output.find("route epoch"), std::string::npos) << routes.output;
+  EXPECT_NE(routes.output.find("chip-0=tcp://"), std::string::npos) << routes.output;
+
+  CliResult workers = runCli("workers" + flag());
+  EXPECT_NE(workers.output.find("chip-2  chip  node chip-2  UP  standby"), std::string::npos)
+      << workers.output;
+
+  CliResult undeploy = runCli("undeploy beta@1" + flag());
+  EXPECT_EQ(undeploy.exit_code, 0) << undeploy.output;
+  CliResult events = runCli("events --count 100" + flag());
+  EXPECT_NE(events.output.find("undeployed  beta@1"), std::string::npos) << events.output;
+}
+
+TEST_F(BrokerCliTest, InvalidFileIsRejectedLocallyWithLineNumbers) {
+  std::string yaml =
+      readText(std::filesystem::path(SPIKELINE_SOURCE_DIR) / "topology/models/fmnist_scnn.yaml");
+  replaceAll(yaml, "replicas: 2", "replicas: 0");
+  const auto path = redis_.dir() / "bad.yaml";
+  std::ofstream(path) << yaml;
+  CliResult r = runCli("deploy " + path.string() + flag());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("bad.yaml:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("replicas"), std::string::npos) << r.output;
+}
+
+TEST_F(BrokerCliTest, ErrorsFromTheBrokerAreShownAndExitNonZero) {
+  CliResult r = runCli("undeploy nope@3" + flag());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("unknown model nope@3"), std::string::npos) << r.output;
+  CliResult f = runCli("fault ghost" + flag());
+  EXPECT_EQ(f.exit_code, 1);
+  EXPECT_NE(f.output.find("unknown worker 'ghost'"), std::string::npos) << f.output;
+  CliResult usage = runCli("undeploy bad@x" + flag());
+  EXPECT_EQ(usage.exit_code, 1);
+  CliResult down =
+      runCli("models --timeout-ms 300 --broker tcp://127.0.0.1:" + std::to_string(freePort()));
+  EXPECT_EQ(down.exit_code, 1);
+  EXPECT_NE(down.output.find("did not answer"), std::string::npos) << down.output;
+}
+
+TEST_F(BrokerCliTest, FaultReachesTheWorker) {
+  std::atomic<int> got{0};
+  AgentCallbacks cb;
+  cb.on_inject_fault = [&](const InjectFault& f) {
+    if (!f.whole_chip && f.core == 3 && !f.permanent && f.failing_runs == 2) got.fetch_add(1);
+  };
+  auto agent = startAgent(broker_, "chip-9", BackendKind::kChip, "n9", cb);
+  ASSERT_TRUE(waitFor([&] { return agent->connected(); }));
+  CliResult r = runCli("fault chip-9 --core 3 --transient 2" + flag());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(waitFor([&] { return got.load() == 1; }));
+}
+
+}  // namespace
+}  // namespace spikeline::broker

@@ -1,0 +1,162 @@
+// Test harness for broker integration tests: a real spikeline-broker process on free ports
+// against a RedisServer, in-process BrokerAgents, model files written to a temp dir, and a
+// bounded waitFor(). Header-only; tests only. Not thread-safe.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "broker/agent/admin_client.h"
+#include "broker/agent/broker_agent.h"
+#include "cli/deploy_request.h"
+#include "tests/broker/redis_server.h"
+
+namespace spikeline::broker::testing {
+
+using nlohmann::json;
+
+// Polls `done` every 5 ms for up to `timeout_ms`; true when it held.
+inline bool waitFor(const std::function<bool()>& done, int timeout_ms = 10000) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return done();
+}
+
+class BrokerProcess {
+ public:
+  BrokerProcess(const RedisServer& redis, int heartbeat_ms = 100, int liveness = 5)
+      : redis_(redis),
+        bind_("tcp://127.0.0.1:" + std::to_string(freePort())),
+        pub_("tcp://127.0.0.1:" + std::to_string(freePort())),
+        heartbeat_ms_(heartbeat_ms),
+        liveness_(liveness) {
+    start();
+  }
+  ~BrokerProcess() { stop(); }
+
+  void start() {
+    pid_ = spawnProcess({SPIKELINE_BROKER_PATH, "--redis", redis_.address(), "--bind", bind_,
+                         "--pub", pub_, "--heartbeat-ms", std::to_string(heartbeat_ms_),
+                         "--liveness", std::to_string(liveness_), "--log-level", "debug"},
+                        (redis_.dir() / "broker.log").string());
+    auto client = makeAdminClient(bind_);
+    client_ = std::move(*client);
+  }
+  // The exit status (as waitpid reports it), or -1 when it was not running.
+  int stop(int sig = SIGTERM) { return stopProcess(pid_, sig); }
+  bool running() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+
+  const std::string& bind() const { return bind_; }
+  const std::string& pub() const { return pub_; }
+
+  // One admin call; the reply JSON, or the failing Status.
+  Result<json> call(const json& request, const Parts& attachments = {}, int timeout_ms = 5000) {
+    auto r = client_->call(request.dump(), attachments, timeout_ms);
+    if (!r) return r.status();
+    return json::parse(r->json);
+  }
+  Result<json> deploy(const std::filesystem::path& file) {
+    SPIKELINE_ASSIGN_OR_RETURN(auto req, cli::makeDeployRequest(file));
+    return call(json::parse(req.request_json), req.attachments);
+  }
+  bool waitReady() {
+    return waitFor([&] { return call({{"op", "routes"}}, {}, 200).isOk(); });
+  }
+  std::string log() const {
+    std::ifstream in(redis_.dir() / "broker.log");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+ private:
+  const RedisServer& redis_;
+  std::string bind_;
+  std::string pub_;
+  int heartbeat_ms_;
+  int liveness_;
+  pid_t pid_ = -1;
+  std::unique_ptr<AdminClient> client_;
+};
+
+inline std::unique_ptr<BrokerAgent> startAgent(const BrokerProcess& broker, const std::string& name,
+                                               BackendKind backend, const std::string& node = "n1",
+                                               AgentCallbacks callbacks = {}) {
+  AgentOptions o;
+  o.broker_endpoint = broker.bind();
+  o.routes_endpoint = broker.pub();
+  o.self.worker = WorkerId{name};
+  o.self.backend = backend;
+  o.self.capacity = 8;
+  o.self.data_endpoint = "tcp://127.0.0.1:" + std::to_string(freePort());
+  o.self.node = node;
+  o.heartbeat_interval_ns = 50'000'000;
+  auto agent = startBrokerAgent(o, std::move(callbacks));
+  return agent ? std::move(*agent) : nullptr;
+}
+
+inline std::string readText(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline void replaceAll(std::string& s, const std::string& from, const std::string& to) {
+  for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
+    s.replace(pos, from.size(), to);
+  }
+}
+
+// The shipped fmnist model, renamed to `name` and with `edits` (from -> to) applied, written
+// with its weights into `dir`. Returns the YAML path.
+inline std::filesystem::path writeModel(
+    const std::filesystem::path& dir, const std::string& name,
+    const std::vector<std::pair<std::string, std::string>>& edits = {}) {
+  const std::filesystem::path src = std::filesystem::path(SPIKELINE_SOURCE_DIR) / "topology/models";
+  std::string yaml = readText(src / "fmnist_scnn.yaml");
+  replaceAll(yaml, "name: fmnist-scnn", "name: " + name);
+  for (const auto& [from, to] : edits) replaceAll(yaml, from, to);
+  std::filesystem::copy_file(src / "fmnist_scnn.safetensors", dir / "fmnist_scnn.safetensors",
+                             std::filesystem::copy_options::overwrite_existing);
+  const auto path = dir / (name + ".yaml");
+  std::ofstream(path) << yaml;
+  return path;
+}
+
+// Replicas (worker names) of `stage` of `model` in a routes reply.
+inline std::vector<std::string> replicasOf(const json& routes, const std::string& model,
+                                           const std::string& stage) {
+  std::vector<std::string> out;
+  if (!routes.is_object() || !routes.contains("models")) return out;
+  for (const auto& m : routes["models"]) {
+    if (m["model"] != model) continue;
+    for (const auto& s : m["stages"]) {
+      if (s["stage"] != stage) continue;
+      for (const auto& r : s["replicas"]) out.push_back(r["worker"]);
+    }
+  }
+  return out;
+}
+
+inline bool hasEvent(const json& events, const std::string& kind, const std::string& subject) {
+  if (!events.is_object() || !events.contains("events")) return false;
+  for (const auto& e : events["events"]) {
+    if (e["kind"] == kind && (subject.empty() || e["subject"] == subject)) return true;
+  }
+  return false;
+}
+
+}  // namespace spikeline::broker::testing
