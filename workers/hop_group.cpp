@@ -14,8 +14,9 @@ using transport::AckOutcome;
 using transport::CustodyAction;
 using transport::ReplicaId;
 
-HopGroup::HopGroup(const Clock& clock, HopOptions options)
-    : clock_(clock),
+HopGroup::HopGroup(transport::TransportContext& context, const Clock& clock, HopOptions options)
+    : context_(context),
+      clock_(clock),
       options_(std::move(options)),
       ledger_(clock, options_.ledger),
       custody_(clock, options_.custody) {}
@@ -24,17 +25,53 @@ Result<std::unique_ptr<HopGroup>> HopGroup::make(transport::TransportContext& co
                                                  const Clock& clock,
                                                  const std::vector<std::string>& endpoints,
                                                  HopOptions options) {
-  std::unique_ptr<HopGroup> g(new HopGroup(clock, std::move(options)));
-  transport::SocketOptions so;
-  so.routing_id = g->options_.routing_id;
-  for (ReplicaId r = 0; r < endpoints.size(); ++r) {
-    SPIKELINE_ASSIGN_OR_RETURN(auto socket,
-                               transport::makeDataSocket(context, transport::SocketRole::kSender, so));
-    SPIKELINE_RETURN_IF_ERROR(socket->connect(endpoints[r]));
-    g->sockets_.push_back(std::move(socket));
-    SPIKELINE_RETURN_IF_ERROR(g->ledger_.addReplica(r));
-  }
+  std::unique_ptr<HopGroup> g(new HopGroup(context, clock, std::move(options)));
+  for (const std::string& endpoint : endpoints) SPIKELINE_RETURN_IF_ERROR(g->addEndpoint(endpoint));
   return g;
+}
+
+Status HopGroup::addEndpoint(const std::string& endpoint) {
+  transport::SocketOptions so;
+  so.routing_id = options_.routing_id;
+  SPIKELINE_ASSIGN_OR_RETURN(auto socket,
+                             transport::makeDataSocket(context_, transport::SocketRole::kSender, so));
+  SPIKELINE_RETURN_IF_ERROR(socket->connect(endpoint));
+  const auto r = static_cast<ReplicaId>(sockets_.size());
+  SPIKELINE_RETURN_IF_ERROR(ledger_.addReplica(r));
+  sockets_.push_back(std::move(socket));
+  endpoints_.push_back(endpoint);
+  (void)sockets_.back()->send(heartbeatOnDealer());  // hello: ask for credit at once
+  return Status::ok();
+}
+
+Status HopGroup::setEndpoints(const std::vector<std::string>& endpoints) {
+  const std::set<std::string> wanted(endpoints.begin(), endpoints.end());
+  std::set<std::string> have;
+  for (ReplicaId r = 0; r < sockets_.size(); ++r) {
+    if (sockets_[r] == nullptr) continue;
+    if (wanted.count(endpoints_[r]) != 0) {
+      have.insert(endpoints_[r]);
+      continue;
+    }
+    spdlog::info("hop: replica {} ({}) left the route", r, endpoints_[r]);
+    replicaDown(r);  // its frames in custody become due again, elsewhere
+    (void)ledger_.removeReplica(r);
+    sockets_[r].reset();
+    endpoints_[r].clear();
+  }
+  for (const std::string& endpoint : endpoints) {
+    if (have.count(endpoint) != 0) continue;
+    spdlog::info("hop: replica {} joined the route", endpoint);
+    SPIKELINE_RETURN_IF_ERROR(addEndpoint(endpoint));
+    have.insert(endpoint);
+  }
+  return Status::ok();
+}
+
+size_t HopGroup::replicaCount() const {
+  size_t n = 0;
+  for (const auto& s : sockets_) n += s != nullptr ? 1 : 0;
+  return n;
 }
 
 Status HopGroup::hold(RequestId request_id, transport::Bytes frame, int64_t deadline_ns) {
@@ -53,12 +90,12 @@ const transport::ReplicaCredit* HopGroup::replica(size_t r) const {
 
 void HopGroup::addToPoll(PollSet& poll) {
   poll_base_ = poll.size();
-  for (auto& s : sockets_) poll.addSocket(s->nativeHandle());
+  for (auto& s : sockets_) poll.addSocket(s != nullptr ? s->nativeHandle() : nullptr);
 }
 
 void HopGroup::onPolled(const PollSet& poll, std::vector<HopEvent>& events) {
   for (ReplicaId r = 0; r < sockets_.size(); ++r) {
-    if (poll.readable(poll_base_ + r)) drain(r, events);
+    if (sockets_[r] != nullptr && poll.readable(poll_base_ + r)) drain(r, events);
   }
 }
 
@@ -125,7 +162,9 @@ void HopGroup::tick(std::vector<HopEvent>& events) {
   const int64_t now = clock_.monotonicNs();
   if (now >= next_heartbeat_ns_) {
     next_heartbeat_ns_ = now + options_.heartbeat_interval_ns;
-    for (auto& s : sockets_) (void)s->send(heartbeatOnDealer());
+    for (auto& s : sockets_) {
+      if (s != nullptr) (void)s->send(heartbeatOnDealer());
+    }
   }
   for (ReplicaId r : ledger_.expireSilent()) custody_.onReplicaDown(r);
   pending_ = 0;

@@ -60,22 +60,30 @@ class HopGroup {
   // True when some held frame waits to be sent (poll with a short timeout).
   bool hasPending() const { return pending_ > 0; }
   const HopStats& stats() const { return stats_; }
-  size_t replicaCount() const { return sockets_.size(); }
+  // Live replicas (removed ones excluded).
+  size_t replicaCount() const;
+  // Makes the replica set exactly `endpoints` (a newer route epoch): connects a DEALER per new
+  // endpoint and closes those no longer listed; frames in custody at a removed replica are
+  // re-sent elsewhere (decision 0002 §2). Replica ids are never reused.
+  Status setEndpoints(const std::vector<std::string>& endpoints);
   const transport::ReplicaCredit* replica(size_t r) const;
 
  private:
-  HopGroup(const Clock& clock, HopOptions options);
+  HopGroup(transport::TransportContext& context, const Clock& clock, HopOptions options);
+  Status addEndpoint(const std::string& endpoint);
   void drain(transport::ReplicaId r, std::vector<HopEvent>& events);
   void onControl(transport::ReplicaId r, const transport::Bytes& payload,
                  std::vector<HopEvent>& events);
   void sendDue(const transport::CustodyAction& action, std::vector<HopEvent>& events);
   void replicaDown(transport::ReplicaId r);
 
+  transport::TransportContext& context_;
   const Clock& clock_;
   HopOptions options_;
+  std::vector<std::string> endpoints_;  // per replica id; empty once removed
   transport::CreditLedger ledger_;
   transport::CustodyTable custody_;
-  std::vector<std::unique_ptr<transport::DataSocket>> sockets_;
+  std::vector<std::unique_ptr<transport::DataSocket>> sockets_;  // null once removed
   std::set<RequestId> received_;  // requests whose `received` was reported already
   size_t poll_base_ = 0;
   int64_t next_heartbeat_ns_ = 0;

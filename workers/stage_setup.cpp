@@ -5,7 +5,8 @@ namespace spikeline::workers {
 
 Result<std::vector<HostedStage>> prepareStages(hal::Backend& backend, const Topology& topology,
                                                const std::vector<std::string>& hosted,
-                                               const PipelineRoute& routes) {
+                                               const PipelineRoute& routes,
+                                               bool allow_unrouted) {
   SPIKELINE_ASSIGN_OR_RETURN(std::vector<StagePlan> plans, planStages(topology));
   std::vector<std::string> names = hosted;
   if (names.empty()) {
@@ -22,11 +23,11 @@ Result<std::vector<HostedStage>> prepareStages(hal::Backend& backend, const Topo
     if (size_t(index) + 1 < plans.size()) {
       const StagePlan& next = plans[size_t(index) + 1];
       const StageEndpoints* ep = routes.findStage(next.name);
-      if (ep == nullptr || ep->endpoints.empty()) {
+      if (!allow_unrouted && (ep == nullptr || ep->endpoints.empty())) {
         return invalidArgument("routes name no replica for stage '" + next.name +
                                "' (the next stage after '" + name + "')");
       }
-      stage.next_endpoints = ep->endpoints;
+      if (ep != nullptr) stage.next_endpoints = ep->endpoints;
       stage.next_stage = next.name;
       stage.next_target = next.target;
     }

@@ -40,29 +40,70 @@ Result<std::unique_ptr<Worker>> Worker::make(transport::TransportContext& contex
                                              const Topology& topology,
                                              std::vector<HostedStage> stages,
                                              WorkerOptions options, WorkerHooks hooks) {
-  if (stages.empty()) return invalidArgument("a worker must host at least one stage");
+  SPIKELINE_ASSIGN_OR_RETURN(auto w, makeUnassigned(context, clock, backend, std::move(options),
+                                                    std::move(hooks)));
+  SPIKELINE_RETURN_IF_ERROR(w->host(topology, std::move(stages)));
+  return w;
+}
+
+Result<std::unique_ptr<Worker>> Worker::makeUnassigned(transport::TransportContext& context,
+                                                       const Clock& clock, hal::Backend& backend,
+                                                       WorkerOptions options, WorkerHooks hooks) {
   std::unique_ptr<Worker> w(new Worker(context, clock, backend, std::move(options), std::move(hooks)));
-  w->timesteps_ = topology.timesteps;
   w->routing_id_ = w->options_.name + "-" + randomSuffix();
-  w->stages_ = std::move(stages);
   w->grantor_ = std::make_unique<transport::CreditGrantor>(
       clock, transport::GrantorOptions{randomIncarnation(), w->options_.window,
                                        w->options_.liveness_timeout_ns});
-  for (const HostedStage& s : w->stages_) {
-    if (s.next_endpoints.empty()) {
-      w->groups_.push_back(nullptr);
-      continue;
-    }
-    HopOptions ho{w->routing_id_, w->options_.custody,
-                  transport::LedgerOptions{w->options_.liveness_timeout_ns},
-                  w->options_.heartbeat_interval_ns};
-    SPIKELINE_ASSIGN_OR_RETURN(auto group, HopGroup::make(context, clock, s.next_endpoints, ho));
-    w->groups_.push_back(std::move(group));
-  }
   w->replies_ = std::make_unique<ReplyGroup>(
       context, clock, ReplyOptions{w->routing_id_, w->options_.custody, w->options_.max_clients});
   SPIKELINE_ASSIGN_OR_RETURN(w->pool_, ComputePool::make(context, clock, w->options_.threads));
   return w;
+}
+
+Status Worker::host(const Topology& topology, std::vector<HostedStage> stages) {
+  if (stages.empty()) return invalidArgument("a worker must host at least one stage");
+  if (!stages_.empty()) return internalError(options_.name + " hosts its stages already");
+  timesteps_ = topology.timesteps;
+  stages_ = std::move(stages);
+  for (const HostedStage& s : stages_) {
+    if (s.next_stage.empty() && s.next_endpoints.empty()) {
+      groups_.push_back(nullptr);
+      continue;
+    }
+    HopOptions ho{routing_id_, options_.custody,
+                  transport::LedgerOptions{options_.liveness_timeout_ns},
+                  options_.heartbeat_interval_ns};
+    SPIKELINE_ASSIGN_OR_RETURN(auto group, HopGroup::make(context_, clock_, s.next_endpoints, ho));
+    groups_.push_back(std::move(group));
+  }
+  return Status::ok();
+}
+
+void Worker::updateRoutes(PipelineRoute route) {
+  std::lock_guard<std::mutex> lock(route_mu_);
+  if (pending_route_.has_value() && pending_route_->epoch >= route.epoch) return;
+  pending_route_ = std::move(route);
+  route_dirty_.store(true);
+}
+
+void Worker::applyRoutes() {
+  if (!route_dirty_.exchange(false)) return;
+  std::optional<PipelineRoute> route;
+  {
+    std::lock_guard<std::mutex> lock(route_mu_);
+    route = pending_route_;
+  }
+  if (!route.has_value() || route->epoch <= route_epoch_) return;
+  route_epoch_ = route->epoch;
+  for (size_t s = 0; s < stages_.size(); ++s) {
+    if (groups_[s] == nullptr) continue;
+    const StageEndpoints* next = route->findStage(stages_[s].next_stage);
+    const std::vector<std::string> endpoints =
+        next != nullptr ? next->endpoints : std::vector<std::string>{};
+    Status st = groups_[s]->setEndpoints(endpoints);
+    if (!st.isOk()) spdlog::error("{}: route epoch {}: {}", options_.name, route_epoch_, st.toString());
+  }
+  spdlog::info("{}: applied route epoch {}", options_.name, route_epoch_);
 }
 
 Result<std::string> Worker::bind() {
@@ -95,6 +136,7 @@ int Worker::pollTimeoutMs() const {
 
 Status Worker::run(const std::atomic<bool>& stop) {
   if (router_ == nullptr) return internalError("Worker::run before bind");
+  if (stages_.empty()) return internalError("Worker::run before host");
   int64_t drain_deadline = 0;
   PollSet poll;
   std::vector<HopEvent> events;
@@ -106,6 +148,8 @@ Status Worker::run(const std::atomic<bool>& stop) {
                    upstream_.size() + outputs_.size());
     }
     if (draining_ && (idle() || clock_.monotonicNs() > drain_deadline)) break;
+    applyRoutes();
+    in_flight_.store(upstream_.size());
     poll.clear();
     const size_t router_index = poll.addSocket(router_->nativeHandle());
     pool_->addToPoll(poll);
@@ -143,6 +187,7 @@ void Worker::onJobDone(std::unique_ptr<ComputeJob> job) {
       unhealthy_ = true;  // no more credit: senders re-route until the backend heals
       spdlog::error("{}: backend failed, reporting unhealthy: {}", options_.name,
                     job->status.toString());
+      if (hooks_.on_backend_fault) hooks_.on_backend_fault(job->status);
     }
     sendAck(up->second.sender, key.second, up->second.attempt, stage_name, wire::AckKind::kNack,
             job->status);

@@ -11,6 +11,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,6 +64,9 @@ struct HostedStage {
 struct WorkerHooks {
   // Injects a chip fault; empty when the backend has none to inject.
   std::function<Status(const FaultRequest&)> inject_fault;
+  // Called on the I/O thread when the backend first fails a frame with kUnavailable (a failed
+  // core or chip): the broker agent reports a HardwareFault at once. May be empty.
+  std::function<void(const Status&)> on_backend_fault;
 };
 
 struct WorkerStats {
@@ -82,8 +87,25 @@ class Worker {
                                               const Topology& topology,
                                               std::vector<HostedStage> stages,
                                               WorkerOptions options, WorkerHooks hooks = {});
+  // A worker that hosts nothing yet (broker mode before its assignment): bind() works; host()
+  // must be called before run().
+  static Result<std::unique_ptr<Worker>> makeUnassigned(transport::TransportContext& context,
+                                                        const Clock& clock, hal::Backend& backend,
+                                                        WorkerOptions options,
+                                                        WorkerHooks hooks = {});
   ~Worker();
 
+  // Hosts `stages` (before run(), once). A stage with a next_stage but no next_endpoints waits
+  // for routes (updateRoutes). kInvalidArgument when empty; kInternal when hosting already.
+  Status host(const Topology& topology, std::vector<HostedStage> stages);
+  // Thread-safe: hands newer routes to the I/O thread, which re-points each hosted stage's
+  // next-stage replica set (HopGroup::setEndpoints). Older or equal epochs are ignored.
+  void updateRoutes(PipelineRoute route);
+  // Thread-safe: injects a chip fault (runs the hook on the caller's thread; the device is
+  // thread-safe).
+  Status injectFault(const FaultRequest& fault);
+  // Thread-safe: frames in flight here (inputs not yet handed on).
+  size_t inFlight() const { return in_flight_.load(); }
   // Binds the data ROUTER; returns the endpoint actually bound (port resolved).
   Result<std::string> bind();
   // The I/O loop. Returns when `stop` is set and in-flight frames drained (or the drain timed
@@ -121,7 +143,7 @@ class Worker {
   void onEvents(size_t stage, std::vector<HopEvent>& events);
   void handOnUpstream(const Key& key);
   void periodic();
-  Status injectFault(const FaultRequest& fault);
+  void applyRoutes();
   bool idle() const;
   int pollTimeoutMs() const;
 
@@ -144,14 +166,20 @@ class Worker {
   bool draining_ = false;
   bool unhealthy_ = false;
   int64_t next_periodic_ns_ = 0;
+  uint64_t route_epoch_ = 0;  // I/O thread: the epoch applied
+  std::mutex route_mu_;
+  std::optional<PipelineRoute> pending_route_;  // guarded by route_mu_
+  std::atomic<bool> route_dirty_{false};
+  std::atomic<size_t> in_flight_{0};
 };
 
 // Loads `topology`'s stages named in `hosted` (all when empty), compiles them on `backend`, and
 // resolves the next stage's endpoints from `routes`. kInvalidArgument for an unknown stage name
-// or a next stage without endpoints.
+// or (unless `allow_unrouted`: broker mode, routes come later) a next stage without endpoints.
 Result<std::vector<HostedStage>> prepareStages(hal::Backend& backend, const Topology& topology,
                                                const std::vector<std::string>& hosted,
-                                               const PipelineRoute& routes);
+                                               const PipelineRoute& routes,
+                                               bool allow_unrouted = false);
 // Monolith mode served over the data plane: one hosted stage addressed like the first stage
 // that runs every stage in-process (no sockets between them) and replies to the client.
 Result<std::vector<HostedStage>> prepareMonolith(hal::Backend& backend, const Topology& topology);

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "topology/topology_loader.h"
+#include "workers/broker_mode.h"
 #include "workers/route_file.h"
 #include "workers/route_source.h"
 #include "workers/worker.h"
@@ -21,6 +22,10 @@ void onSignal(int) { g_stop.store(true); }
 
 struct Flags {
   std::string broker;
+  std::string broker_routes;
+  std::string advertise;
+  std::string node;
+  std::string work_dir;
   spikeline::workers::BackendChoice backend;
   spikeline::workers::WorkerOptions worker;
   std::string log_level = "info";
@@ -32,7 +37,11 @@ struct Flags {
 };
 
 void addFlags(CLI::App& app, Flags& f) {
-  app.add_option("--broker", f.broker, "broker control endpoint (registration: not yet wired)");
+  app.add_option("--broker", f.broker, "broker control endpoint: register, take assignments and routes");
+  app.add_option("--broker-routes", f.broker_routes, "broker route PUB endpoint (default: port + 1)");
+  app.add_option("--advertise", f.advertise, "data endpoint told to the broker (default: the bound one)");
+  app.add_option("--node", f.node, "node name for placement (default: hostname)");
+  app.add_option("--work-dir", f.work_dir, "where assigned models are written (default: a temp dir)");
   app.add_option("--backend", f.backend.kind, "cpu | cuda | chip | auto")
       ->check(CLI::IsMember({"cpu", "cuda", "chip", "auto"}));
   app.add_option("--bind", f.worker.bind, "data endpoint to bind; port 0 = any")
@@ -42,7 +51,7 @@ void addFlags(CLI::App& app, Flags& f) {
   app.add_option("--capacity", f.worker.window, "credit window per upstream sender")
       ->default_val(16);
   app.add_option("--log-level", f.log_level, "trace|debug|info|warn|error|off");
-  app.add_option("--routes", f.routes, "static route file (YAML)")->required();
+  app.add_option("--routes", f.routes, "static route file (YAML); exactly one of --routes/--broker");
   app.add_option("--stage", f.stages, "stage to host (repeatable; default: all)");
   app.add_flag("--monolith", f.monolith, "run every stage in this process, no sockets between");
   app.add_option("--chip-cores", f.backend.chip_cores, "emulated chip: cores")->default_val(128);
@@ -53,18 +62,39 @@ void addFlags(CLI::App& app, Flags& f) {
       ->default_val(5000);
 }
 
+int serveBroker(Flags& f) {
+  if (f.monolith || !f.stages.empty()) {
+    spdlog::error("--monolith and --stage do not apply with --broker: the broker assigns stages");
+    return 2;
+  }
+  spikeline::workers::BrokerModeOptions o;
+  o.broker = f.broker;
+  o.broker_routes = f.broker_routes;
+  o.advertise = f.advertise;
+  o.node = f.node;
+  o.work_dir = f.work_dir;
+  o.backend = f.backend;
+  o.worker = f.worker;
+  o.worker.custody.received_timeout_ns = f.received_timeout_ms * 1'000'000;
+  o.worker.drain_timeout_ns = f.drain_timeout_ms * 1'000'000;
+  return spikeline::workers::serveWithBroker(std::move(o), g_stop);
+}
+
 int serve(Flags& f) {
   using namespace spikeline;
+  if (f.broker.empty() == f.routes.empty()) {
+    spdlog::error("exactly one of --broker ADDR or --routes FILE is required");
+    return 2;
+  }
+  if (!f.broker.empty()) return serveBroker(f);
   Result<workers::StaticRoutes> routes = workers::parseRouteFile(f.routes);
   if (!routes.isOk()) return spdlog::error("{}", routes.status().toString()), 2;
   Result<Topology> topology = topology::loadTopologyFile(routes->topology_path);
   if (!topology.isOk()) return spdlog::error("{}", topology.status().toString()), 2;
   std::vector<std::string> order;
   for (const Stage& s : topology->stages) order.push_back(s.name);
-  // Seam: a broker agent (registration, heartbeats, route stream) would replace this source.
   std::unique_ptr<workers::RouteSource> source =
       workers::makeStaticRouteSource(*routes, topology->model, order);
-  if (!f.broker.empty()) spdlog::warn("--broker {}: broker registration is not wired yet", f.broker);
   f.backend.threads = f.worker.threads;  // 0: the backend's default capacity
   auto setup = workers::setUpBackend(f.backend);
   if (!setup.isOk()) return spdlog::error("{}", setup.status().toString()), 3;

@@ -1,0 +1,34 @@
+// Broker mode of spikeline-worker (decision 0004): a BrokerAgent registers this worker with the
+// broker (advertising its data endpoint), heartbeats with the backend's health, reports a failed
+// core/chip at once, hosts the stages of its Assignment (materialized YAML + weights), follows
+// the broker's route table (newer epochs re-point the next-stage replica sets), takes
+// `spikeline fault` injections and deregisters on stop. Used only by the binary's main().
+// Thread safety: serveWithBroker() blocks the calling thread until `stop` is set.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "workers/worker.h"
+#include "workers/worker_setup.h"
+
+namespace spikeline::workers {
+
+struct BrokerModeOptions {
+  std::string broker;         // the broker's ROUTER, e.g. tcp://broker:5555
+  std::string broker_routes;  // the broker's PUB; empty = the broker's port + 1
+  std::string advertise;      // data endpoint told to the broker; empty = the bound one
+  std::string node;           // node name for placement spreading; empty = hostname
+  std::string work_dir;       // where assignments are materialized; empty = a temp dir
+  BackendChoice backend;
+  WorkerOptions worker;
+};
+
+// The broker's PUB endpoint when not given: same host, port + 1. kInvalidArgument when the
+// broker endpoint has no numeric port.
+Result<std::string> defaultRoutesEndpoint(const std::string& broker);
+
+// Runs the worker in broker mode until `stop`; returns the process exit code.
+int serveWithBroker(BrokerModeOptions options, const std::atomic<bool>& stop);
+
+}  // namespace spikeline::workers
