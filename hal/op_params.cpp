@@ -178,6 +178,16 @@ Result<DenseWeights> linearWeights(const OperatorSpec& spec) {
   return d;
 }
 
+Result<const WeightTensor*> recurrentWeights(const OperatorSpec& spec) {
+  const uint64_t n = spec.input_shape.numel();
+  const WeightTensor* w = findWeight(spec, "recurrent");
+  SPIKELINE_RETURN_IF_ERROR(checkWeight(w, "recurrent", n * n));
+  if (n > (uint64_t{1} << 24)) {
+    return unimplemented("inputs: recurrent_lif supports at most 2^24 neurons");
+  }
+  return w;
+}
+
 Result<DenseWeights> conv2dWeights(const OperatorSpec& spec) {
   SPIKELINE_ASSIGN_OR_RETURN(math::ConvGeometry g, convGeometry(spec));
   const WeightTensor* w = findWeight(spec, "weight");

@@ -49,6 +49,9 @@ struct DenseWeights {
 };
 Result<DenseWeights> linearWeights(const OperatorSpec& spec);
 Result<DenseWeights> conv2dWeights(const OperatorSpec& spec);
+// recurrent_lif's recurrent weights (N, N) with N = numel(input): present, finite, and
+// N <= 2^24 (kUnimplemented beyond: spike sums must stay exact in int32). Borrowed from spec.
+Result<const WeightTensor*> recurrentWeights(const OperatorSpec& spec);
 
 // DenseWeights quantised: int8 weights with one shift, bias at 2^-frac_bits.
 struct FixedWeights {

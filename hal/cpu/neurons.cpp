@@ -94,16 +94,7 @@ class NeuronKernel final : public CpuKernel {
 KernelResult makeNeuronKernel(const OperatorSpec& spec) {
   SPIKELINE_ASSIGN_OR_RETURN(NeuronConfig c, neuronConfig(spec));
   if (spec.kind == "recurrent_lif") {
-    auto it = spec.weights.find("recurrent");
-    const uint64_t n = spec.input_shape.numel();
-    if (it == spec.weights.end() || it->second.values.size() != n * n) {
-      return invalidArgument("weights.recurrent: required, shape [N, N] with N = " +
-                             std::to_string(n));
-    }
-    if (!allFinite(it->second.values))
-      return invalidArgument("weights.recurrent: holds NaN or infinity");
-    if (n > (uint64_t{1} << 24))
-      return unimplemented("inputs: recurrent_lif supports at most 2^24 neurons");
+    SPIKELINE_RETURN_IF_ERROR(recurrentWeights(spec).status());
   }
   return std::unique_ptr<CpuKernel>(std::make_unique<NeuronKernel>(spec, c));
 }

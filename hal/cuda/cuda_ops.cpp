@@ -63,22 +63,13 @@ Status compileNeuron(CudaOperator& op, cudaStream_t stream) {
   a.n = static_cast<uint32_t>(spec.input_shape.numel());
   if (spec.kind != "recurrent_lif") return Status::ok();
   op.family = Family::kRecurrent;
-  auto it = spec.weights.find("recurrent");
-  const uint64_t n = spec.input_shape.numel();
-  if (it == spec.weights.end() || it->second.values.size() != n * n) {
-    return invalidArgument("weights.recurrent: required, shape [N, N] with N = " +
-                           std::to_string(n));
-  }
-  if (!allFinite(it->second.values))
-    return invalidArgument("weights.recurrent: holds NaN or infinity");
-  if (n > (uint64_t{1} << 24))
-    return unimplemented("inputs: recurrent_lif supports at most 2^24 neurons");
+  SPIKELINE_ASSIGN_OR_RETURN(const WeightTensor* rec, recurrentWeights(spec));
   if (op.precision.fixed) {
-    const QuantizedWeights q = quantizeWeights(it->second.values);
+    const QuantizedWeights q = quantizeWeights(rec->values);
     a.shift = q.shift;
     SPIKELINE_ASSIGN_OR_RETURN(a.w_rec_q, upload(op, q.values, stream));
   } else {
-    SPIKELINE_ASSIGN_OR_RETURN(a.w_rec, upload(op, it->second.values, stream));
+    SPIKELINE_ASSIGN_OR_RETURN(a.w_rec, upload(op, rec->values, stream));
   }
   return Status::ok();
 }
