@@ -98,8 +98,9 @@ struct Planner {
     return n;
   }
 
-  void fill(const PoolNeed& need) {
-    const size_t want = need.placement.replicas + need.placement.standby;
+  // Adds free qualifying workers to `need`'s pool until it has `want` members, taking only
+  // workers whose backend rank is at most `max_rank` (0 = the preferred backend only).
+  void fill(const PoolNeed& need, size_t want, size_t max_rank) {
     auto& mine = members[need.pool];
     while (mine.size() < want) {
       const WorkerInfo* best = nullptr;
@@ -109,13 +110,19 @@ struct Planner {
       };
       for (const auto& w : workers) {
         if (taken.count(w.id.name) || !qualifies(need, w, health)) continue;
+        if (backendRank(need.placement, w.backend) > max_rank) continue;
         if (best == nullptr || key(w) < key(*best)) best = &w;
       }
       if (best == nullptr) return;
       taken.insert(best->id.name);
       mine.push_back(best);
     }
-    while (mine.size() > want) {
+  }
+
+  // Releases members beyond replicas + standby (a placement asked for fewer than before).
+  void trim(const PoolNeed& need) {
+    auto& mine = members[need.pool];
+    while (mine.size() > need.placement.replicas + need.placement.standby) {
       taken.erase(mine.back()->id.name);
       mine.pop_back();
     }
@@ -172,7 +179,19 @@ PlacementOutcome computePlacement(const std::vector<DeployedModel>& models,
   const std::vector<PoolNeed> needs = collectNeeds(models);
   Planner planner{workers, health, previous, {}, {}};
   for (const auto& need : needs) planner.keepPrevious(need);
-  for (const auto& need : needs) planner.fill(need);
+  // Free workers go first to serving replicas on preferred backends in every pool, then to
+  // serving replicas on fallback backends, then to standby (preferred, then fallback): one
+  // pool's standby never takes the worker another pool needs to serve at all.
+  constexpr size_t kAnyRank = std::numeric_limits<size_t>::max() - 1;
+  for (const auto& need : needs) planner.trim(need);
+  for (const bool standby : {false, true}) {
+    for (const size_t max_rank : {size_t{0}, kAnyRank}) {
+      for (const auto& need : needs) {
+        const size_t want = need.placement.replicas + (standby ? need.placement.standby : 0);
+        planner.fill(need, want, max_rank);
+      }
+    }
+  }
 
   PlacementOutcome out;
   for (const auto& need : needs) {

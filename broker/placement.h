@@ -21,9 +21,11 @@ struct PlacementOutcome {
 // ModelRef order wins, replicas and standby are the maximum asked by any of them):
 // - a worker hosts at most one pool; it must be up, have capacity > 0, a backend the placement
 //   allows (the first listed only, unless allow_fallback) and the model's precision;
-// - previous members that still qualify stay; free workers fill up to replicas + standby,
-//   preferring the placement's backend order, then nodes with fewest members of the pool
-//   (spread), then larger capacity, then name;
+// - previous members that still qualify stay; free workers then fill, in four passes over all
+//   pools, serving replicas on the preferred backend, serving replicas on fallback backends,
+//   standby on the preferred backend, standby on fallback backends (so no pool's standby takes
+//   a worker another pool needs to serve); within a pass: backend order, then nodes with fewest
+//   members of the pool (spread), then larger capacity, then name;
 // - serving = the first `replicas` members by (backend order, previously serving, name), so a
 //   standby of the same backend is promoted before any fallback backend is used.
 PlacementOutcome computePlacement(const std::vector<DeployedModel>& models,

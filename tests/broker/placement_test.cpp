@@ -124,5 +124,31 @@ TEST(PlacementTest, DegradedWhenFewerReplicasThanAsked) {
   EXPECT_EQ(out.events.back().kind, "degraded");
 }
 
+// Pool 1 (chip first, cpu fallback, 1 serving + 2 standby) sorts before pool 2 (cpu only):
+// filling pool by pool would let pool 1's fallback standby take both cpu workers. Serving comes
+// first in every pool, standby after.
+TEST(PlacementTest, StandbyNeverStarvesAnotherPoolsServing) {
+  auto m = model("a", {stage("s1", 1, {kChip, kCpu}, 1, 2, true), stage("s2", 2, {kCpu}, 1)});
+  auto out = computePlacement({m}, {worker("chip-0", kChip), worker("cpu-0", kCpu),
+                                    worker("cpu-1", kCpu)}, {}, {});
+  EXPECT_TRUE(out.errors.empty());
+  const auto& p1 = out.placement.pools.at(OperatorId{1});
+  const auto& p2 = out.placement.pools.at(OperatorId{2});
+  EXPECT_EQ(names(p1.serving), (std::vector<std::string>{"chip-0"}));
+  EXPECT_EQ(names(p2.serving), (std::vector<std::string>{"cpu-0"}));
+  EXPECT_EQ(names(p1.standby), (std::vector<std::string>{"cpu-1"}));
+}
+
+// A pool whose preferred backend is missing still serves on its fallback before any pool's
+// standby is filled.
+TEST(PlacementTest, FallbackServingBeforeOtherPoolsStandby) {
+  auto m = model("a", {stage("s1", 1, {kCpu}, 1, 1), stage("s2", 2, {kChip, kCpu}, 1, 0, true)});
+  auto out = computePlacement({m}, {worker("cpu-0", kCpu), worker("cpu-1", kCpu)}, {}, {});
+  EXPECT_TRUE(out.errors.empty());
+  EXPECT_EQ(names(out.placement.pools.at(OperatorId{1}).serving), (std::vector<std::string>{"cpu-0"}));
+  EXPECT_TRUE(out.placement.pools.at(OperatorId{1}).standby.empty());
+  EXPECT_EQ(names(out.placement.pools.at(OperatorId{2}).serving), (std::vector<std::string>{"cpu-1"}));
+}
+
 }  // namespace
 }  // namespace spikeline::broker
