@@ -152,7 +152,11 @@ Parts routes(const BrokerService::State& s, uint64_t id) {
   auto buf = wire::encode(wire::Message{s.routes});
   Parts attach;
   if (buf) attach.emplace_back(reinterpret_cast<const char*>(buf->bytes().data()), buf->size());
-  return okReply(id, json{{"epoch", s.routes.epoch}, {"models", list}}.dump(), attach);
+  // Pools that fit nowhere (e.g. a chip failed and fallback is not allowed) are listed with
+  // the reason, so `spikeline routes` says why a stage has no replica.
+  return okReply(id,
+                 json{{"epoch", s.routes.epoch}, {"models", list}, {"problems", s.last_errors}}.dump(),
+                 attach);
 }
 
 Parts workers(const BrokerService::State& s, uint64_t id) {

@@ -52,6 +52,9 @@ void printRoutes(const json& reply, std::ostream& out) {
       out << "\n";
     }
   }
+  for (const auto& p : reply.value("problems", json::array())) {
+    out << "problem: " << p.get<std::string>() << "\n";
+  }
 }
 
 void printWorkers(const json& reply, std::ostream& out) {

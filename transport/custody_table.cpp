@@ -104,6 +104,13 @@ size_t CustodyTable::onReplicaDown(ReplicaId replica) {
   return count;
 }
 
+size_t CustodyTable::failAll(const Status& why) {
+  for (auto& [id, e] : entries_) {
+    if (e.failure.isOk()) e.failure = Status(why.code(), requestName(id) + ": " + why.message());
+  }
+  return entries_.size();
+}
+
 std::vector<CustodyAction> CustodyTable::expired() {
   std::vector<CustodyAction> actions;
   const int64_t now = clock_.monotonicNs();

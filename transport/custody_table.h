@@ -91,6 +91,10 @@ class CustodyTable {
   // Returns how many.
   size_t onReplicaDown(ReplicaId replica);
 
+  // Fails every held frame with `why` (reported, and removed, by the next expired()): the next
+  // stage has no replica at all. Returns how many.
+  size_t failAll(const Status& why);
+
   // Every frame needing action now: kSend for pending, due or timed-out frames (their state
   // becomes kPending until onSent), kFail for frames out of attempts, past their deadline or
   // nacked permanently (those are removed). Deterministic order: by request id.

@@ -147,6 +147,7 @@ std::optional<Assignment> awaitAssignment(Shared& sh, const std::atomic<bool>& s
 // Materializes, loads and hosts the assignment's stages (those of its first model).
 Status hostAssignment(Shared& sh, const Assignment& a, const std::filesystem::path& dir,
                       const broker::BrokerAgent& agent) {
+  const auto started = std::chrono::steady_clock::now();
   SPIKELINE_ASSIGN_OR_RETURN(auto files, broker::materializeAssignment(a, dir));
   SPIKELINE_ASSIGN_OR_RETURN(Topology topology, topology::loadTopologyFile(files.front().yaml_path));
   std::vector<std::string> names;
@@ -166,8 +167,12 @@ Status hostAssignment(Shared& sh, const Assignment& a, const std::filesystem::pa
   sh.worker->updateRoutes(toPipelineRoute(agent.routes(), topology.model));
   std::string joined;
   for (const std::string& n : names) joined += (joined.empty() ? "" : ",") + n;
-  spdlog::info("{}: hosting {} stage(s) [{}] of {} as {}", sh.name, names.size(), joined,
-               topology.model.toString(), broker::assignmentRoleName(a.role));
+  const double prepared_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  spdlog::info("{}: hosting {} stage(s) [{}] of {} as {}; prepared in {:.2f} ms (materialize, "
+               "load, compile/map on {})",
+               sh.name, names.size(), joined, topology.model.toString(),
+               broker::assignmentRoleName(a.role), prepared_ms, sh.backend->info().name);
   return Status::ok();
 }
 

@@ -65,6 +65,11 @@ Status HopGroup::setEndpoints(const std::vector<std::string>& endpoints) {
     SPIKELINE_RETURN_IF_ERROR(addEndpoint(endpoint));
     have.insert(endpoint);
   }
+  if (replicaCount() == 0) {
+    if (unrouted_since_ns_ < 0) unrouted_since_ns_ = clock_.monotonicNs();
+  } else {
+    unrouted_since_ns_ = -1;
+  }
   return Status::ok();
 }
 
@@ -167,6 +172,12 @@ void HopGroup::tick(std::vector<HopEvent>& events) {
     }
   }
   for (ReplicaId r : ledger_.expireSilent()) custody_.onReplicaDown(r);
+  if (unrouted_since_ns_ >= 0 && now - unrouted_since_ns_ >= options_.no_replica_grace_ns) {
+    stats_.no_replica += custody_.failAll(unavailable(
+        "stage '" + options_.stage + "' has no replica in the route table (for " +
+        std::to_string((now - unrouted_since_ns_) / 1'000'000) +
+        " ms; `spikeline routes` says why)"));
+  }
   pending_ = 0;
   for (const CustodyAction& a : custody_.expired()) {
     if (a.kind == CustodyAction::Kind::kFail) {

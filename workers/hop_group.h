@@ -26,6 +26,11 @@ struct HopOptions {
   transport::CustodyOptions custody;
   transport::LedgerOptions ledger;
   int64_t heartbeat_interval_ns = 100'000'000;  // hello / keep-alive per replica. Default: 100 ms
+  std::string stage;  // the next stage's name, for error messages
+  // After the route table has named no replica of the next stage for this long, held and new
+  // frames fail at once with kUnavailable naming the stage, instead of waiting for their
+  // deadlines (a restart shorter than this loses nothing). Default: 1 s.
+  int64_t no_replica_grace_ns = 1'000'000'000;
 };
 
 struct HopStats {
@@ -34,6 +39,7 @@ struct HopStats {
   uint64_t nacks = 0;
   uint64_t failed = 0;    // frames given up on
   uint64_t no_credit = 0; // due frames that found no replica with credit (they wait)
+  uint64_t no_replica = 0; // frames failed because the route named no replica (after the grace)
 };
 
 class HopGroup {
@@ -88,6 +94,7 @@ class HopGroup {
   size_t poll_base_ = 0;
   int64_t next_heartbeat_ns_ = 0;
   size_t pending_ = 0;
+  int64_t unrouted_since_ns_ = -1;  // when setEndpoints left no replica; -1 = some are routed
   HopStats stats_;
 };
 

@@ -72,7 +72,7 @@ Status Worker::host(const Topology& topology, std::vector<HostedStage> stages) {
     }
     HopOptions ho{routing_id_, options_.custody,
                   transport::LedgerOptions{options_.liveness_timeout_ns},
-                  options_.heartbeat_interval_ns};
+                  options_.heartbeat_interval_ns, s.next_stage};
     SPIKELINE_ASSIGN_OR_RETURN(auto group, HopGroup::make(context_, clock_, s.next_endpoints, ho));
     groups_.push_back(std::move(group));
   }

@@ -32,6 +32,21 @@ TEST_F(CustodyTableTest, NewFrameIsOfferedForSending) {
   EXPECT_EQ(table_.find(1)->payload, (Bytes{1, 2, 3}));
 }
 
+TEST_F(CustodyTableTest, FailAllFailsEveryHeldFrameWithTheReason) {
+  ASSERT_OK(table_.hold(1, Bytes{1}));
+  ASSERT_OK(table_.hold(2, Bytes{2}));
+  send(2, 0);
+  EXPECT_EQ(table_.failAll(unavailable("stage 'x' has no replica")), 2u);
+  std::vector<CustodyAction> actions = table_.expired();
+  ASSERT_EQ(actions.size(), 2u);
+  for (const CustodyAction& a : actions) {
+    EXPECT_EQ(a.kind, CustodyAction::Kind::kFail);
+    EXPECT_EQ(a.error.code(), StatusCode::kUnavailable);
+    EXPECT_NE(a.error.message().find("stage 'x' has no replica"), std::string::npos);
+  }
+  EXPECT_EQ(table_.size(), 0u);
+}
+
 TEST_F(CustodyTableTest, HeldUntilHandedOn) {
   ASSERT_OK(table_.hold(1, Bytes{9}));
   uint32_t attempt = send(1, 0);

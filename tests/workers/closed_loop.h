@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -21,6 +22,7 @@ struct LoadRecord {
   std::map<RequestId, size_t> input_of;    // request id -> input index
   std::map<RequestId, int> callbacks;      // outcomes delivered per id (must be 1)
   std::map<StatusCode, int> errors;        // error outcomes (overloaded retries excluded)
+  std::vector<std::string> error_messages; // their messages, in arrival order
   int overloaded_retries = 0;
   size_t completed = 0;                    // inputs with an ok result
   bool timed_out = false;
@@ -77,6 +79,7 @@ inline LoadRecord runClosedLoop(client::Client& client, const ModelRef& model,
                       retry.push_back(index);
                     } else {
                       ++rec.errors[r.status().code()];
+                      rec.error_messages.push_back(r.status().toString());
                       ++done_inputs;
                     }
                     cv.notify_all();
