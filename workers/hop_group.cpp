@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include <variant>
 
 #include "transport/envelope.h"
@@ -41,6 +43,8 @@ Status HopGroup::addEndpoint(const std::string& endpoint) {
   sockets_.push_back(std::move(socket));
   endpoints_.push_back(endpoint);
   (void)sockets_.back()->send(heartbeatOnDealer());  // hello: ask for credit at once
+  hello_backoff_ns_ = kFirstHelloRetryNs;            // and again soon (see helloDueInNs)
+  next_hello_ns_ = clock_.monotonicNs() + hello_backoff_ns_;
   return Status::ok();
 }
 
@@ -163,12 +167,31 @@ void HopGroup::replicaDown(ReplicaId r) {
   custody_.onReplicaDown(r);
 }
 
+bool HopGroup::awaitingGrant(ReplicaId r) const {
+  const transport::ReplicaCredit* c = ledger_.find(r);
+  return sockets_[r] != nullptr && c != nullptr && c->incarnation == 0;
+}
+
+int64_t HopGroup::helloDueInNs() const {
+  for (ReplicaId r = 0; r < sockets_.size(); ++r) {
+    if (awaitingGrant(r)) return std::max<int64_t>(0, next_hello_ns_ - clock_.monotonicNs());
+  }
+  return -1;
+}
+
 void HopGroup::tick(std::vector<HopEvent>& events) {
   const int64_t now = clock_.monotonicNs();
   if (now >= next_heartbeat_ns_) {
     next_heartbeat_ns_ = now + options_.heartbeat_interval_ns;
+    next_hello_ns_ = now + hello_backoff_ns_;
     for (auto& s : sockets_) {
       if (s != nullptr) (void)s->send(heartbeatOnDealer());
+    }
+  } else if (now >= next_hello_ns_) {
+    hello_backoff_ns_ = std::min(2 * hello_backoff_ns_, options_.heartbeat_interval_ns);
+    next_hello_ns_ = now + hello_backoff_ns_;
+    for (ReplicaId r = 0; r < sockets_.size(); ++r) {
+      if (awaitingGrant(r)) (void)sockets_[r]->send(heartbeatOnDealer());  // hello again
     }
   }
   for (ReplicaId r : ledger_.expireSilent()) custody_.onReplicaDown(r);

@@ -65,6 +65,13 @@ class HopGroup {
   int64_t admissible() const;
   // True when some held frame waits to be sent (poll with a short timeout).
   bool hasPending() const { return pending_ > 0; }
+  // While some replica has not granted credit yet, tick() re-sends its hello after 1 ms, then
+  // 2, 4, ... up to the heartbeat interval. DEALERs use ZMQ_IMMEDIATE, so a hello sent before
+  // the TCP connection completes is dropped; without retries a replica that just joined (a
+  // promoted standby, a restarted worker) would wait for the next heartbeat (100 ms).
+  // Nanoseconds until the next such hello; -1 when every replica has granted.
+  int64_t helloDueInNs() const;
+  static constexpr int64_t kFirstHelloRetryNs = 1'000'000;
   const HopStats& stats() const { return stats_; }
   // Live replicas (removed ones excluded).
   size_t replicaCount() const;
@@ -82,6 +89,7 @@ class HopGroup {
                  std::vector<HopEvent>& events);
   void sendDue(const transport::CustodyAction& action, std::vector<HopEvent>& events);
   void replicaDown(transport::ReplicaId r);
+  bool awaitingGrant(transport::ReplicaId r) const;
 
   transport::TransportContext& context_;
   const Clock& clock_;
@@ -93,6 +101,8 @@ class HopGroup {
   std::set<RequestId> received_;  // requests whose `received` was reported already
   size_t poll_base_ = 0;
   int64_t next_heartbeat_ns_ = 0;
+  int64_t next_hello_ns_ = 0;
+  int64_t hello_backoff_ns_ = kFirstHelloRetryNs;
   size_t pending_ = 0;
   int64_t unrouted_since_ns_ = -1;  // when setEndpoints left no replica; -1 = some are routed
   HopStats stats_;

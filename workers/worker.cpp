@@ -1,5 +1,6 @@
 #include "workers/worker.h"
 
+#include <algorithm>
 #include <spdlog/spdlog.h>
 
 #include <random>
@@ -128,10 +129,14 @@ bool Worker::idle() const {
 
 int Worker::pollTimeoutMs() const {
   if (replies_->hasPending()) return 1;
+  int timeout_ms = 10;
   for (const auto& g : groups_) {
-    if (g != nullptr && g->hasPending()) return 1;
+    if (g == nullptr) continue;
+    if (g->hasPending()) return 1;
+    const int64_t hello_ns = g->helloDueInNs();
+    if (hello_ns >= 0) timeout_ms = std::min<int>(timeout_ms, int((hello_ns + 999'999) / 1'000'000));
   }
-  return 10;
+  return timeout_ms;
 }
 
 Status Worker::run(const std::atomic<bool>& stop) {

@@ -89,8 +89,13 @@ inline std::string readFileForTest(const std::filesystem::path& p) {
 class RedisServer {
  public:
   RedisServer() : dir_(makeTempDir("spikeline-redis")), port_(freePort()) { start(); }
+  // SPIKELINE_KEEP_TEST_DIRS=1 keeps the directory (every process's log) for a post-mortem.
   ~RedisServer() {
     stop();
+    if (std::getenv("SPIKELINE_KEEP_TEST_DIRS") != nullptr) {
+      std::fprintf(stderr, "kept %s\n", dir_.c_str());
+      return;
+    }
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -53,9 +54,12 @@ class Cluster {
                           int ready_timeout_ms = 20'000) {
     auto child = std::make_unique<ChildProcess>();
     const std::string log = logPath(name);
+    // SPIKELINE_E2E_LOG_LEVEL=debug (with SPIKELINE_KEEP_TEST_DIRS=1) for a post-mortem.
+    const char* level = std::getenv("SPIKELINE_E2E_LOG_LEVEL");
     if (!child->start({SPIKELINE_WORKER_BIN, "--broker", broker_->bind(), "--broker-routes",
                        broker_->pub(), "--name", name, "--backend", backend, "--node",
-                       "node-" + name, "--work-dir", (dir() / name).string()},
+                       "node-" + name, "--work-dir", (dir() / name).string(), "--log-level",
+                       level != nullptr ? level : "info"},
                       log)) {
       return "cannot spawn " + name;
     }

@@ -116,9 +116,40 @@ class Prober {
     std::nth_element(v.begin(), v.begin() + long(v.size() / 2), v.end());
     return v[v.size() / 2];
   }
+  // Ok requests sent at or after t0, in send order: "sent +X ms, ok +Y ms" (for the log).
+  std::vector<std::string> oksAfter(SteadyClock::time_point t0, size_t max) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::pair<SteadyClock::time_point, SteadyClock::time_point>> v;
+    for (const auto& p : ok_) {
+      if (p.first >= t0) v.push_back(p);
+    }
+    std::sort(v.begin(), v.end());
+    std::vector<std::string> out;
+    for (size_t i = 0; i < v.size() && i < max; ++i) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "sent +%.1f ms, ok +%.1f ms", msSince(t0, v[i].first),
+                    msSince(t0, v[i].second));
+      out.push_back(buf);
+    }
+    return out;
+  }
   void clear() {
     std::lock_guard<std::mutex> lock(mu_);
     ok_.clear();
+    failed_.clear();
+  }
+  // Failed requests sent at or after t0: "sent +X ms, failed +Y ms: status" (for --verbose).
+  std::vector<std::string> failuresAfter(SteadyClock::time_point t0) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::string> out;
+    for (const auto& f : failed_) {
+      if (f.sent < t0) continue;
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "sent +%.1f ms, failed +%.1f ms: ", msSince(t0, f.sent),
+                    msSince(t0, f.done));
+      out.push_back(buf + f.status);
+    }
+    return out;
   }
 
  private:
@@ -130,8 +161,11 @@ class Prober {
       const auto sent = SteadyClock::now();
       client_.submit(model_, input, client::deadlineAfterMs(*clock, 10'000),
                      [this, sent](RequestId, Result<client::InferenceResult> r) {
-                       if (!r.isOk()) return;
                        std::lock_guard<std::mutex> lock(mu_);
+                       if (!r.isOk()) {
+                         failed_.push_back({sent, SteadyClock::now(), r.status().toString()});
+                         return;
+                       }
                        ok_.emplace_back(sent, SteadyClock::now());
                      });
       next += std::chrono::milliseconds(period_ms);
@@ -143,7 +177,12 @@ class Prober {
   ModelRef model_;
   std::atomic<bool> stop_{false};
   std::mutex mu_;
+  struct Failure {
+    SteadyClock::time_point sent, done;
+    std::string status;
+  };
   std::vector<std::pair<SteadyClock::time_point, SteadyClock::time_point>> ok_;
+  std::vector<Failure> failed_;
   std::thread thread_;
 };
 
@@ -250,6 +289,9 @@ Samples runReroute(int trials, int period_ms) {
     out.routes_ms.push_back(msSince(t0, *routed));
     out.served_ms.push_back(msSince(t0, *served));
     out.baseline_ms.push_back(prober.medianLatencyBeforeMs(t0));
+    for (const auto& f : prober.failuresAfter(t0)) std::fprintf(stderr, "  %s\n", f.c_str());
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    for (const auto& f : prober.oksAfter(t0, 12)) std::fprintf(stderr, "  %s\n", f.c_str());
     // Put the failed worker back as the new standby: restart it (chip reset), wait until loaded.
     s->cluster.killWorker(victim);
     if (auto e = s->cluster.startWorker(victim, "chip"); !e.empty()) die(e);
@@ -290,6 +332,7 @@ Samples runRestart(int trials, int period_ms) {
     out.routes_ms.push_back(msSince(t0, *routed));
     out.served_ms.push_back(msSince(t0, *served));
     out.baseline_ms.push_back(prober.medianLatencyBeforeMs(t0));
+    for (const auto& f : prober.failuresAfter(t0)) std::fprintf(stderr, "  %s\n", f.c_str());
     waitHosting(s->cluster, "chip-0");
     out.extra_ms.push_back(compileMs(s->cluster, "chip-0"));
     prober.clear();
