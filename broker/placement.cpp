@@ -79,18 +79,40 @@ struct Planner {
     return nullptr;
   }
 
-  void keepPrevious(const PoolNeed& need) {
+  // Keeps the pool's previous serving members that still qualify.
+  void keepServing(const PoolNeed& need) {
     auto it = previous.pools.find(need.pool);
     if (it == previous.pools.end()) return;
-    for (const auto* list : {&it->second.serving, &it->second.standby}) {
-      for (const auto& id : *list) {
-        const WorkerInfo* w = find(id);
-        if (w == nullptr || taken.count(id.name) || !qualifies(need, *w, health)) continue;
-        taken.insert(id.name);
-        members[need.pool].push_back(w);
-      }
+    for (const auto& id : it->second.serving) take(need, id);
+  }
+
+  // Keeps the pool's previous standby members that still qualify and are still free, preferred
+  // backend first, until the pool has `want` members.
+  void keepStandby(const PoolNeed& need, size_t want) {
+    auto it = previous.pools.find(need.pool);
+    if (it == previous.pools.end()) return;
+    std::vector<WorkerId> standby = it->second.standby;
+    std::stable_sort(standby.begin(), standby.end(), [&](const WorkerId& a, const WorkerId& b) {
+      const WorkerInfo* wa = find(a);
+      const WorkerInfo* wb = find(b);
+      const size_t ra = wa == nullptr ? kNoRank : backendRank(need.placement, wa->backend);
+      const size_t rb = wb == nullptr ? kNoRank : backendRank(need.placement, wb->backend);
+      return ra < rb;
+    });
+    for (const auto& id : standby) {
+      if (members[need.pool].size() >= want) return;
+      take(need, id);
     }
   }
+
+  void take(const PoolNeed& need, const WorkerId& id) {
+    const WorkerInfo* w = find(id);
+    if (w == nullptr || taken.count(id.name) || !qualifies(need, *w, health)) return;
+    taken.insert(id.name);
+    members[need.pool].push_back(w);
+  }
+
+  static constexpr size_t kNoRank = std::numeric_limits<size_t>::max();
 
   size_t sameNode(const PoolNeed& need, const WorkerInfo& w) {
     size_t n = 0;
@@ -178,18 +200,24 @@ PlacementOutcome computePlacement(const std::vector<DeployedModel>& models,
                                   const HealthSnapshot& health, const PlacementMap& previous) {
   const std::vector<PoolNeed> needs = collectNeeds(models);
   Planner planner{workers, health, previous, {}, {}};
-  for (const auto& need : needs) planner.keepPrevious(need);
-  // Free workers go first to serving replicas on preferred backends in every pool, then to
-  // serving replicas on fallback backends, then to standby (preferred, then fallback): one
-  // pool's standby never takes the worker another pool needs to serve at all.
+  // Serving before standby, in every pool: previous serving members stay; a pool short of
+  // serving replicas promotes its own standby first, then takes free workers (preferred backend,
+  // then fallback) — a previous standby of another pool counts as free here, so no pool's
+  // standby keeps a worker another pool needs to serve at all. Then standby: previous standby
+  // members stay where still free, and free workers fill the rest (preferred, then fallback).
   constexpr size_t kAnyRank = std::numeric_limits<size_t>::max() - 1;
+  for (const auto& need : needs) planner.keepServing(need);
   for (const auto& need : needs) planner.trim(need);
-  for (const bool standby : {false, true}) {
-    for (const size_t max_rank : {size_t{0}, kAnyRank}) {
-      for (const auto& need : needs) {
-        const size_t want = need.placement.replicas + (standby ? need.placement.standby : 0);
-        planner.fill(need, want, max_rank);
-      }
+  for (const auto& need : needs) planner.keepStandby(need, need.placement.replicas);
+  for (const size_t max_rank : {size_t{0}, kAnyRank}) {
+    for (const auto& need : needs) planner.fill(need, need.placement.replicas, max_rank);
+  }
+  for (const auto& need : needs) {
+    planner.keepStandby(need, need.placement.replicas + need.placement.standby);
+  }
+  for (const size_t max_rank : {size_t{0}, kAnyRank}) {
+    for (const auto& need : needs) {
+      planner.fill(need, need.placement.replicas + need.placement.standby, max_rank);
     }
   }
 

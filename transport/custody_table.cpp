@@ -1,5 +1,7 @@
 #include "transport/custody_table.h"
 
+#include <algorithm>
+
 #include <string>
 
 namespace spikeline::transport {
@@ -37,7 +39,8 @@ Result<uint32_t> CustodyTable::onSent(RequestId request_id, ReplicaId replica) {
   ++e.attempt;
   e.tried.push_back(replica);
   e.state = CustodyState::kAwaitingReceived;
-  e.timer_ns = clock_.monotonicNs() + options_.received_timeout_ns;
+  const uint32_t doublings = std::min<uint32_t>(e.attempt - 1, 16);
+  e.timer_ns = clock_.monotonicNs() + (options_.received_timeout_ns << doublings);
   e.due = false;
   return e.attempt;
 }

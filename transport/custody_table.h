@@ -20,9 +20,12 @@
 namespace spikeline::transport {
 
 struct CustodyOptions {
-  int64_t received_timeout_ns = 50'000'000;      // Default: 50 ms
+  // Wait for `received` after the first send; doubled after each further send (50, 100, 200,
+  // 400, 800 ms...), so a replica that is only slow (a loaded machine) is not flooded with
+  // duplicates and a frame is not given up on while its replicas are alive. Default: 50 ms
+  int64_t received_timeout_ns = 50'000'000;
   int64_t handed_on_timeout_ns = 2'000'000'000;  // backstop; replica death is faster. Default: 2 s
-  uint32_t max_attempts = 3;                     // sends per frame at this hop
+  uint32_t max_attempts = 5;                     // sends per frame at this hop. Default: 5
 };
 
 enum class CustodyState : uint8_t {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -49,16 +50,59 @@ std::string hostName() {
 
 // Shared between main's thread, the agent's callbacks and the health monitor.
 struct Shared {
-  Worker* worker = nullptr;
+  std::mutex worker_mu;
+  Worker* worker = nullptr;  // guarded by worker_mu (replaced when re-hosting)
+  std::atomic<bool> run_stop{false};  // ends the current Worker::run (stop or re-host)
+  std::atomic<bool> rehost{false};    // the assignment names other stages than those hosted
+  std::atomic<bool> add_pending{false};  // the assignment adds stages (hosted alongside)
+  std::filesystem::path dir;             // where assignments are materialized
   hal::Backend* backend = nullptr;
   std::string name;
   std::mutex mu;
   std::condition_variable cv;
   std::optional<Assignment> assignment;  // the latest, guarded by mu
-  std::optional<ModelRef> hosted_model;  // set once hosting, guarded by mu
-  std::vector<std::string> hosted_stages;  // guarded by mu
+  bool hosting = false;                    // guarded by mu
+  std::vector<ModelRef> hosted_models;     // guarded by mu
+  std::vector<std::string> hosted_stages;  // "model/stage", guarded by mu
   std::atomic<broker::BrokerAgent*> agent{nullptr};
   std::atomic<bool> fault_reported{false};
+
+  // "model/stage" of each stage `a` asks this worker to host (none for role none).
+  static std::vector<std::string> stagesOf(const Assignment& a) {
+    std::vector<std::string> names;
+    if (a.role == AssignmentRole::kNone) return names;
+    for (const broker::AssignedStage& st : a.stages) {
+      names.push_back(st.model.toString() + "/" + st.stage);
+    }
+    return names;
+  }
+
+  // While hosting, compares the latest assignment with what is hosted: stages only added (a
+  // model joined a shared pool) are hosted alongside by the monitor thread without interrupting
+  // the others (add_pending); stages only removed stay hosted, idle (harmless, and ready if the
+  // model comes back); anything else (another pool) ends the current run to re-host on a fresh
+  // data plane. REQUIRES mu.
+  void checkRehostLocked() {
+    if (!hosting || !assignment.has_value()) return;
+    const std::vector<std::string> names = stagesOf(*assignment);
+    if (names == hosted_stages) return;
+    auto within = [](const std::vector<std::string>& a, const std::vector<std::string>& b) {
+      return std::all_of(a.begin(), a.end(),
+                         [&](const std::string& x) { return std::find(b.begin(), b.end(), x) != b.end(); });
+    };
+    if (within(hosted_stages, names)) {
+      spdlog::info("{}: the assignment adds {} stage(s): hosting them alongside", name,
+                   names.size() - hosted_stages.size());
+      add_pending.store(true);
+    } else if (within(names, hosted_stages)) {
+      spdlog::info("{}: the assignment drops stage(s); they stay loaded, idle", name);
+    } else {
+      spdlog::info("{}: the assignment names other stages ({} hosted, {} assigned): re-hosting",
+                   name, hosted_stages.size(), names.size());
+      rehost.store(true);
+      run_stop.store(true);
+    }
+  }
 
   void reportFault(const std::string& detail) {
     broker::BrokerAgent* a = agent.load();
@@ -85,49 +129,27 @@ broker::AgentCallbacks makeCallbacks(Shared& sh) {
     std::lock_guard<std::mutex> lock(sh.mu);
     sh.assignment = a;
     sh.cv.notify_all();
-    if (!sh.hosted_model.has_value()) return;
-    std::vector<std::string> names;
-    for (const broker::AssignedStage& st : a.stages) names.push_back(st.stage);
-    if (names != sh.hosted_stages) {
-      spdlog::warn("{}: the new assignment names other stages than those hosted; restart this "
-                   "worker to host them", sh.name);
-    }
+    sh.checkRehostLocked();
   };
   cb.on_routes = [&sh](const wire::RouteTable& table) {
-    std::optional<ModelRef> model;
+    std::vector<ModelRef> models;
     {
       std::lock_guard<std::mutex> lock(sh.mu);
-      model = sh.hosted_model;
+      models = sh.hosted_models;
     }
-    if (model.has_value()) sh.worker->updateRoutes(toPipelineRoute(table, *model));
+    std::lock_guard<std::mutex> lock(sh.worker_mu);
+    for (const ModelRef& m : models) sh.worker->updateRoutes(toPipelineRoute(table, m));
   };
   cb.on_inject_fault = [&sh](const broker::InjectFault& f) {
+    std::lock_guard<std::mutex> lock(sh.worker_mu);
     (void)sh.worker->injectFault(FaultRequest{f.whole_chip, f.core, f.permanent, f.failing_runs});
   };
   return cb;
 }
 
-// Heartbeat load + health every 100 ms; a failed backend is reported at once.
-void monitor(Shared& sh, const std::atomic<bool>& stop, uint32_t capacity) {
-  while (!stop.load()) {
-    broker::BrokerAgent* a = sh.agent.load();
-    const hal::BackendHealth h = sh.backend->health();
-    if (a != nullptr) {
-      a->setLoad(static_cast<float>(sh.worker->inFlight()) / float(capacity == 0 ? 1 : capacity),
-                 toWire(h.state));
-    }
-    if (h.state == hal::HealthState::kHealthy) sh.fault_reported.store(false);
-    if (h.state == hal::HealthState::kFailed ||
-        (h.state == hal::HealthState::kDegraded && !h.failed_cores.empty())) {
-      sh.reportFault(h.detail);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-}
-
 // Waits for an assignment with stages; nullopt when stopped first.
 std::optional<Assignment> awaitAssignment(Shared& sh, const std::atomic<bool>& stop) {
-  spdlog::info("{}: no assignment yet: serving nothing until the broker assigns stages", sh.name);
+  spdlog::info("{}: serving nothing until the broker assigns stages", sh.name);
   auto next_log = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   std::unique_lock<std::mutex> lock(sh.mu);
   while (!stop.load()) {
@@ -144,36 +166,96 @@ std::optional<Assignment> awaitAssignment(Shared& sh, const std::atomic<bool>& s
   return std::nullopt;
 }
 
-// Materializes, loads and hosts the assignment's stages (those of its first model).
-Status hostAssignment(Shared& sh, const Assignment& a, const std::filesystem::path& dir,
-                      const broker::BrokerAgent& agent) {
+// Materializes, loads, compiles and hosts the assignment's stages not hosted yet: one per model
+// using the pool (a pool shared across models is hosted once per model; each model's routes pick
+// its own next hop). Works before the worker runs and while it runs (Worker::host is
+// thread-safe).
+Status hostAssignment(Shared& sh, const Assignment& a, const broker::BrokerAgent& agent) {
   const auto started = std::chrono::steady_clock::now();
-  SPIKELINE_ASSIGN_OR_RETURN(auto files, broker::materializeAssignment(a, dir));
-  SPIKELINE_ASSIGN_OR_RETURN(Topology topology, topology::loadTopologyFile(files.front().yaml_path));
-  std::vector<std::string> names;
-  for (const broker::MaterializedStage& m : files) {
-    if (m.model == files.front().model) names.push_back(m.stage);
-    else spdlog::warn("{}: hosting one model only; ignoring {} of {}", sh.name, m.stage,
-                      m.model.toString());
-  }
-  const PipelineRoute route = toPipelineRoute(agent.routes(), topology.model);
-  SPIKELINE_ASSIGN_OR_RETURN(auto stages, prepareStages(*sh.backend, topology, names, route, true));
-  SPIKELINE_RETURN_IF_ERROR(sh.worker->host(topology, std::move(stages)));
+  SPIKELINE_ASSIGN_OR_RETURN(auto files, broker::materializeAssignment(a, sh.dir));
+  std::vector<std::string> already;
   {
     std::lock_guard<std::mutex> lock(sh.mu);
-    sh.hosted_model = topology.model;
-    sh.hosted_stages = names;
+    already = sh.hosted_stages;
   }
-  sh.worker->updateRoutes(toPipelineRoute(agent.routes(), topology.model));
+  std::vector<ModelRef> models;
+  std::vector<std::string> added;
+  for (const broker::MaterializedStage& m : files) {
+    const std::string key = m.model.toString() + "/" + m.stage;
+    if (std::find(already.begin(), already.end(), key) != already.end()) continue;
+    SPIKELINE_ASSIGN_OR_RETURN(Topology topology, topology::loadTopologyFile(m.yaml_path));
+    const PipelineRoute route = toPipelineRoute(agent.routes(), topology.model);
+    SPIKELINE_ASSIGN_OR_RETURN(auto stages,
+                               prepareStages(*sh.backend, topology, {m.stage}, route, true));
+    {
+      std::lock_guard<std::mutex> lock(sh.worker_mu);
+      SPIKELINE_RETURN_IF_ERROR(sh.worker->host(topology, std::move(stages)));
+    }
+    models.push_back(topology.model);
+    added.push_back(key);
+  }
+  {
+    std::lock_guard<std::mutex> lock(sh.mu);
+    sh.hosting = true;
+    sh.hosted_models.insert(sh.hosted_models.end(), models.begin(), models.end());
+    sh.hosted_stages.insert(sh.hosted_stages.end(), added.begin(), added.end());
+    sh.checkRehostLocked();  // an assignment that arrived while this one was being prepared
+  }
+  {
+    std::lock_guard<std::mutex> lock(sh.worker_mu);
+    for (const ModelRef& m : models) sh.worker->updateRoutes(toPipelineRoute(agent.routes(), m));
+  }
   std::string joined;
-  for (const std::string& n : names) joined += (joined.empty() ? "" : ",") + n;
+  for (const std::string& n : added) joined += (joined.empty() ? "" : ", ") + n;
   const double prepared_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  spdlog::info("{}: hosting {} stage(s) [{}] of {} as {}; prepared in {:.2f} ms (materialize, "
-               "load, compile/map on {})",
-               sh.name, names.size(), joined, topology.model.toString(),
-               broker::assignmentRoleName(a.role), prepared_ms, sh.backend->info().name);
+  spdlog::info("{}: hosting {} stage(s) [{}] as {}; prepared in {:.2f} ms (materialize, load, "
+               "compile/map on {})",
+               sh.name, added.size(), joined, broker::assignmentRoleName(a.role), prepared_ms,
+               sh.backend->info().name);
   return Status::ok();
+}
+
+// Monitor thread: hosts the stages a changed assignment adds (a model joined a shared pool).
+void hostAdded(Shared& sh) {
+  broker::BrokerAgent* agent = sh.agent.load();
+  std::optional<Assignment> a;
+  {
+    std::lock_guard<std::mutex> lock(sh.mu);
+    a = sh.assignment;
+  }
+  if (agent == nullptr || !a.has_value()) return;
+  Status s = hostAssignment(sh, *a, *agent);
+  if (!s.isOk()) spdlog::error("{}: cannot host the added stages: {}", sh.name, s.toString());
+}
+
+// Heartbeat load + health every 100 ms; a failed backend is reported at once. Passes the
+// process's stop on to the current Worker::run (every 20 ms).
+void monitor(Shared& sh, const std::atomic<bool>& stop, const std::atomic<bool>& process_stop,
+             uint32_t capacity) {
+  int tick = 0;
+  while (!stop.load()) {
+    if (process_stop.load()) sh.run_stop.store(true);
+    if (sh.add_pending.exchange(false)) hostAdded(sh);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (++tick % 5 != 0) continue;
+    broker::BrokerAgent* a = sh.agent.load();
+    const hal::BackendHealth h = sh.backend->health();
+    if (a != nullptr) {
+      size_t in_flight = 0;
+      {
+        std::lock_guard<std::mutex> lock(sh.worker_mu);
+        in_flight = sh.worker->inFlight();
+      }
+      a->setLoad(static_cast<float>(in_flight) / float(capacity == 0 ? 1 : capacity),
+                 toWire(h.state));
+    }
+    if (h.state == hal::HealthState::kHealthy) sh.fault_reported.store(false);
+    if (h.state == hal::HealthState::kFailed ||
+        (h.state == hal::HealthState::kDegraded && !h.failed_cores.empty())) {
+      sh.reportFault(h.detail);
+    }
+  }
 }
 
 Result<std::filesystem::path> makeWorkDir(const std::string& given, const std::string& name) {
@@ -201,14 +283,54 @@ broker::AgentOptions agentOptions(const BrokerModeOptions& o, const std::string&
   return a;
 }
 
-// After the worker is bound: agent, assignment, hosting, serving. Returns the exit code.
-int runAgentAndServe(BrokerModeOptions& o, Shared& sh, const std::string& endpoint,
+// What a fresh data plane is made of: a Worker is re-created (same endpoint) to re-host.
+struct Plane {
+  transport::TransportContext& context;
+  const Clock& clock;
+  hal::Backend& backend;
+  WorkerOptions options;
+  WorkerHooks hooks;
+
+  // An unassigned Worker bound to `options.bind`. Re-binding an endpoint just closed can fail
+  // for a moment (the listener closes asynchronously): retried for up to 2 s.
+  Result<std::unique_ptr<Worker>> make(std::string& endpoint) {
+    Status last = Status::ok();
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      SPIKELINE_ASSIGN_OR_RETURN(auto w, Worker::makeUnassigned(context, clock, backend, options, hooks));
+      Result<std::string> bound = w->bind();
+      if (bound.isOk()) {
+        endpoint = *bound;
+        return w;
+      }
+      last = bound.status();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return last;
+  }
+};
+
+// Ends the data plane for a re-host and binds a fresh one on the same endpoint.
+Status replaceWorker(Shared& sh, Plane& plane, std::unique_ptr<Worker>& current,
+                     std::string& endpoint) {
+  std::lock_guard<std::mutex> lock(sh.worker_mu);
+  current.reset();  // closes its sockets; senders re-send what it held
+  plane.options.bind = endpoint;
+  SPIKELINE_ASSIGN_OR_RETURN(current, plane.make(endpoint));
+  sh.worker = current.get();
+  return Status::ok();
+}
+
+// After the worker is bound: agent, assignment, hosting, serving; re-hosting in place (a fresh
+// Worker on the same endpoint) whenever the assignment names other stages. Returns the exit code.
+int runAgentAndServe(BrokerModeOptions& o, Shared& sh, Plane& plane,
+                     std::unique_ptr<Worker>& current, std::string endpoint,
                      const std::atomic<bool>& stop) {
   Result<std::string> routes =
       o.broker_routes.empty() ? defaultRoutesEndpoint(o.broker) : Result<std::string>(o.broker_routes);
   if (!routes.isOk()) return spdlog::error("{}", routes.status().toString()), 2;
   auto dir = makeWorkDir(o.work_dir, o.worker.name);
   if (!dir.isOk()) return spdlog::error("{}", dir.status().toString()), 2;
+  sh.dir = *dir;
   const broker::AgentOptions ao = agentOptions(o, *routes, *sh.backend, endpoint);
   auto agent = broker::startBrokerAgent(ao, makeCallbacks(sh));
   if (!agent.isOk()) return spdlog::error("{}", agent.status().toString()), 2;
@@ -218,17 +340,37 @@ int runAgentAndServe(BrokerModeOptions& o, Shared& sh, const std::string& endpoi
                ao.self.data_endpoint);
   std::cout << "READY " << endpoint << std::endl;
   std::atomic<bool> monitor_stop{false};
-  std::thread mon([&] { monitor(sh, monitor_stop, o.worker.window); });
+  std::thread mon([&] { monitor(sh, monitor_stop, stop, o.worker.window); });
   int code = 0;
-  std::optional<Assignment> a = awaitAssignment(sh, stop);
-  if (a.has_value()) {
-    Status hosted = hostAssignment(sh, *a, *dir, **agent);
+  for (std::optional<Assignment> a = awaitAssignment(sh, stop); a.has_value();
+       a = awaitAssignment(sh, stop)) {
+    sh.rehost.store(false);
+    sh.run_stop.store(stop.load());
+    Status hosted = hostAssignment(sh, *a, **agent);
     if (!hosted.isOk()) {
       spdlog::error("{}: cannot host the assignment: {}", o.worker.name, hosted.toString());
       code = 3;
-    } else {
-      Status s = sh.worker->run(stop);
-      if (!s.isOk()) spdlog::error("{}", s.toString()), code = 1;
+      break;
+    }
+    Status s = sh.worker->run(sh.run_stop);
+    if (!s.isOk()) {
+      spdlog::error("{}", s.toString());
+      code = 1;
+      break;
+    }
+    if (stop.load() || !sh.rehost.load()) break;
+    {
+      std::lock_guard<std::mutex> lock(sh.mu);
+      sh.hosting = false;
+      sh.hosted_models.clear();
+      sh.hosted_stages.clear();
+    }
+    Status fresh = replaceWorker(sh, plane, current, endpoint);
+    if (!fresh.isOk()) {
+      spdlog::error("{}: cannot re-bind {} to re-host: {}", o.worker.name, endpoint,
+                    fresh.toString());
+      code = 3;
+      break;
     }
   }
   monitor_stop.store(true);
@@ -267,13 +409,17 @@ int serveWithBroker(BrokerModeOptions o, const std::atomic<bool>& stop) {
   sh.name = o.worker.name;
   WorkerHooks hooks = (*setup)->hooks;
   hooks.on_backend_fault = [&sh](const Status& s) { sh.reportFault(s.message()); };
-  auto worker = Worker::makeUnassigned(**context, *clock, backend, o.worker, std::move(hooks));
+  Plane plane{**context, *clock, backend, o.worker, std::move(hooks)};
+  std::string endpoint;
+  auto worker = plane.make(endpoint);
   if (!worker.isOk()) return spdlog::error("{}", worker.status().toString()), 3;
-  sh.worker = worker->get();
-  Result<std::string> endpoint = (*worker)->bind();
-  if (!endpoint.isOk()) return spdlog::error("{}", endpoint.status().toString()), 3;
-  spdlog::info("{}: bound {} with backend {}", o.worker.name, *endpoint, backend.info().name);
-  return runAgentAndServe(o, sh, *endpoint, stop);
+  std::unique_ptr<Worker> current = std::move(worker).value();
+  sh.worker = current.get();
+  spdlog::info("{}: bound {} with backend {}", o.worker.name, endpoint, backend.info().name);
+  const int code = runAgentAndServe(o, sh, plane, current, endpoint, stop);
+  std::lock_guard<std::mutex> lock(sh.worker_mu);
+  current.reset();
+  return code;
 }
 
 }  // namespace spikeline::workers

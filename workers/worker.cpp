@@ -63,48 +63,102 @@ Result<std::unique_ptr<Worker>> Worker::makeUnassigned(transport::TransportConte
 
 Status Worker::host(const Topology& topology, std::vector<HostedStage> stages) {
   if (stages.empty()) return invalidArgument("a worker must host at least one stage");
-  if (!stages_.empty()) return internalError(options_.name + " hosts its stages already");
-  timesteps_ = topology.timesteps;
-  stages_ = std::move(stages);
-  for (const HostedStage& s : stages_) {
+  std::lock_guard<std::mutex> lock(host_mu_);
+  auto hosted = [&](const std::vector<HostedStage>& list) {
+    return std::any_of(list.begin(), list.end(),
+                       [&](const HostedStage& s) { return s.model == topology.model; });
+  };
+  bool pending = false;
+  for (const auto& [t, list] : pending_hosts_) pending = pending || t.model == topology.model;
+  if (hosted(stages_) || pending) {
+    return alreadyExists(options_.name + " hosts stages of " + topology.model.toString() +
+                         " already");
+  }
+  if (!running_) return hostLocked(topology, std::move(stages));
+  pending_hosts_.emplace_back(topology, std::move(stages));  // the I/O thread adopts them
+  host_dirty_.store(true);
+  return Status::ok();
+}
+
+Status Worker::hostLocked(const Topology& topology, std::vector<HostedStage> stages) {
+  std::vector<std::unique_ptr<HopGroup>> groups;
+  for (HostedStage& s : stages) {
+    // Each hosted stage's DEALERs need their own routing id: two with one id at the same next
+    // replica (a pool shared by two models) would take over each other's connection.
+    const std::string routing_id = routing_id_ + "." + std::to_string(stages_.size() + groups.size());
+    s.model = topology.model;
+    s.timesteps = topology.timesteps;
     if (s.next_stage.empty() && s.next_endpoints.empty()) {
-      groups_.push_back(nullptr);
+      groups.push_back(nullptr);
       continue;
     }
-    HopOptions ho{routing_id_, options_.custody,
+    HopOptions ho{routing_id, options_.custody,
                   transport::LedgerOptions{options_.liveness_timeout_ns},
                   options_.heartbeat_interval_ns, s.next_stage};
     SPIKELINE_ASSIGN_OR_RETURN(auto group, HopGroup::make(context_, clock_, s.next_endpoints, ho));
-    groups_.push_back(std::move(group));
+    groups.push_back(std::move(group));
+  }
+  for (size_t i = 0; i < stages.size(); ++i) {
+    stages_.push_back(std::move(stages[i]));
+    groups_.push_back(std::move(groups[i]));
+  }
+  {
+    // Routes of this model that arrived before its stages must be applied to them.
+    std::lock_guard<std::mutex> lock(route_mu_);
+    route_epochs_.erase(topology.model);
+    route_dirty_.store(true);
   }
   return Status::ok();
 }
 
+void Worker::adoptHosted() {
+  if (!host_dirty_.exchange(false)) return;
+  std::lock_guard<std::mutex> lock(host_mu_);
+  for (auto& [topology, stages] : pending_hosts_) {
+    Status s = hostLocked(topology, std::move(stages));
+    if (!s.isOk()) {
+      spdlog::error("{}: cannot host {} while running: {}", options_.name,
+                    topology.model.toString(), s.toString());
+    } else {
+      spdlog::info("{}: now also hosting {}", options_.name, topology.model.toString());
+    }
+  }
+  pending_hosts_.clear();
+}
+
 void Worker::updateRoutes(PipelineRoute route) {
   std::lock_guard<std::mutex> lock(route_mu_);
-  if (pending_route_.has_value() && pending_route_->epoch >= route.epoch) return;
-  pending_route_ = std::move(route);
+  auto it = pending_routes_.find(route.model);
+  if (it != pending_routes_.end() && it->second.epoch >= route.epoch) return;
+  const ModelRef model = route.model;
+  pending_routes_[model] = std::move(route);
   route_dirty_.store(true);
 }
 
 void Worker::applyRoutes() {
   if (!route_dirty_.exchange(false)) return;
-  std::optional<PipelineRoute> route;
+  std::map<ModelRef, PipelineRoute> routes;
   {
     std::lock_guard<std::mutex> lock(route_mu_);
-    route = pending_route_;
+    routes = pending_routes_;
   }
-  if (!route.has_value() || route->epoch <= route_epoch_) return;
-  route_epoch_ = route->epoch;
-  for (size_t s = 0; s < stages_.size(); ++s) {
-    if (groups_[s] == nullptr) continue;
-    const StageEndpoints* next = route->findStage(stages_[s].next_stage);
-    const std::vector<std::string> endpoints =
-        next != nullptr ? next->endpoints : std::vector<std::string>{};
-    Status st = groups_[s]->setEndpoints(endpoints);
-    if (!st.isOk()) spdlog::error("{}: route epoch {}: {}", options_.name, route_epoch_, st.toString());
+  for (const auto& [model, route] : routes) {
+    uint64_t& applied = route_epochs_[model];
+    if (route.epoch <= applied) continue;
+    applied = route.epoch;
+    for (size_t s = 0; s < stages_.size(); ++s) {
+      if (groups_[s] == nullptr || !(stages_[s].model == model)) continue;
+      const StageEndpoints* next = route.findStage(stages_[s].next_stage);
+      const std::vector<std::string> endpoints =
+          next != nullptr ? next->endpoints : std::vector<std::string>{};
+      Status st = groups_[s]->setEndpoints(endpoints);
+      if (!st.isOk()) {
+        spdlog::error("{}: {} route epoch {}: {}", options_.name, model.toString(), applied,
+                      st.toString());
+      }
+    }
+    spdlog::info("{}: applied route epoch {} of {}", options_.name, applied, model.toString());
   }
-  spdlog::info("{}: applied route epoch {}", options_.name, route_epoch_);
 }
 
 Result<std::string> Worker::bind() {
@@ -141,7 +195,18 @@ int Worker::pollTimeoutMs() const {
 
 Status Worker::run(const std::atomic<bool>& stop) {
   if (router_ == nullptr) return internalError("Worker::run before bind");
-  if (stages_.empty()) return internalError("Worker::run before host");
+  {
+    std::lock_guard<std::mutex> lock(host_mu_);
+    if (stages_.empty()) return internalError("Worker::run before host");
+    running_ = true;
+  }
+  struct NotRunning {
+    Worker* w;
+    ~NotRunning() {
+      std::lock_guard<std::mutex> lock(w->host_mu_);
+      w->running_ = false;
+    }
+  } not_running{this};
   int64_t drain_deadline = 0;
   PollSet poll;
   std::vector<HopEvent> events;
@@ -153,6 +218,7 @@ Status Worker::run(const std::atomic<bool>& stop) {
                    upstream_.size() + outputs_.size());
     }
     if (draining_ && (idle() || clock_.monotonicNs() > drain_deadline)) break;
+    adoptHosted();
     applyRoutes();
     in_flight_.store(upstream_.size());
     poll.clear();

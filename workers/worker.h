@@ -53,6 +53,8 @@ struct WorkerOptions {
 
 // One stage this worker hosts, with where its outputs go.
 struct HostedStage {
+  ModelRef model;           // set by Worker::host from the topology
+  uint32_t timesteps = 0;   // set by Worker::host from the topology
   StagePlan plan;
   std::unique_ptr<hal::StageProgram> program;
   std::vector<std::unique_ptr<hal::StageProgram>> then;  // monolith: the later stages, chained
@@ -95,11 +97,16 @@ class Worker {
                                                         WorkerHooks hooks = {});
   ~Worker();
 
-  // Hosts `stages` (before run(), once). A stage with a next_stage but no next_endpoints waits
-  // for routes (updateRoutes). kInvalidArgument when empty; kInternal when hosting already.
+  // Thread-safe: hosts `stages` of `topology`'s model, once per model; before run() or while it
+  // runs (the I/O thread adopts them within one loop: a model added to a shared pool does not
+  // interrupt the models served already). A worker of a pool shared across models hosts the
+  // stage of each model: frames are matched by (model, stage, target), and each model's routes
+  // pick its next hop. A stage with a next_stage but no next_endpoints waits for routes
+  // (updateRoutes). kInvalidArgument when empty; kAlreadyExists when this model is hosted.
   Status host(const Topology& topology, std::vector<HostedStage> stages);
-  // Thread-safe: hands newer routes to the I/O thread, which re-points each hosted stage's
-  // next-stage replica set (HopGroup::setEndpoints). Older or equal epochs are ignored.
+  // Thread-safe: hands newer routes of `route.model` to the I/O thread, which re-points the
+  // next-stage replica set of each stage hosted for that model (HopGroup::setEndpoints). Older
+  // or equal epochs (per model) are ignored.
   void updateRoutes(PipelineRoute route);
   // Thread-safe: injects a chip fault (runs the hook on the caller's thread; the device is
   // thread-safe).
@@ -144,6 +151,8 @@ class Worker {
   void handOnUpstream(const Key& key);
   void periodic();
   void applyRoutes();
+  void adoptHosted();  // I/O thread: stages hosted while running
+  Status hostLocked(const Topology& topology, std::vector<HostedStage> stages);  // REQUIRES host_mu_
   bool idle() const;
   int pollTimeoutMs() const;
 
@@ -152,7 +161,6 @@ class Worker {
   hal::Backend& backend_;
   WorkerOptions options_;
   WorkerHooks hooks_;
-  uint32_t timesteps_ = 0;
   std::string routing_id_;
   std::vector<HostedStage> stages_;
   std::unique_ptr<transport::DataSocket> router_;
@@ -166,10 +174,14 @@ class Worker {
   bool draining_ = false;
   bool unhealthy_ = false;
   int64_t next_periodic_ns_ = 0;
-  uint64_t route_epoch_ = 0;  // I/O thread: the epoch applied
+  std::map<ModelRef, uint64_t> route_epochs_;  // I/O thread: the epoch applied, per model
   std::mutex route_mu_;
-  std::optional<PipelineRoute> pending_route_;  // guarded by route_mu_
+  std::map<ModelRef, PipelineRoute> pending_routes_;  // guarded by route_mu_
   std::atomic<bool> route_dirty_{false};
+  std::mutex host_mu_;
+  bool running_ = false;                                            // guarded by host_mu_
+  std::vector<std::pair<Topology, std::vector<HostedStage>>> pending_hosts_;  // guarded by host_mu_
+  std::atomic<bool> host_dirty_{false};
   std::atomic<size_t> in_flight_{0};
 };
 

@@ -74,7 +74,9 @@ void Worker::completeUpstream(const std::string& sender) {
 int Worker::findHosted(const wire::SpikeFrame& frame) const {
   for (size_t i = 0; i < stages_.size(); ++i) {
     const StagePlan& p = stages_[i].plan;
-    if (p.name == frame.stage && p.target == frame.target) return static_cast<int>(i);
+    if (stages_[i].model == frame.model && p.name == frame.stage && p.target == frame.target) {
+      return static_cast<int>(i);
+    }
   }
   return -1;
 }
@@ -104,11 +106,12 @@ void Worker::onData(const std::string& sender, const transport::Bytes& payload) 
   const int stage = findHosted(frame);
   if (stage < 0) {
     ++stats_.not_hosted;
-    spdlog::warn("{}: request {} for stage '{}' operator {}: not hosted here", options_.name, id,
-                 frame.stage, frame.target.toHex());
+    spdlog::warn("{}: request {} for {} stage '{}' operator {}: not hosted here", options_.name,
+                 id, frame.model.toString(), frame.stage, frame.target.toHex());
     sendAck(sender, id, frame.attempt, frame.stage, wire::AckKind::kNack,
             invalidArgument("stage '" + frame.stage + "' operator " + frame.target.toHex() +
-                            " is not hosted by " + options_.name));
+                            " of " + frame.model.toString() + " is not hosted by " +
+                            options_.name));
     completeUpstream(sender);
     return;
   }
@@ -143,7 +146,7 @@ void Worker::dispatch(const Key& key, wire::SpikeFrame frame) {
   job->programs.push_back(hosted.program.get());
   for (const auto& p : hosted.then) job->programs.push_back(p.get());
   job->frame = std::move(frame);
-  job->timesteps = timesteps_;
+  job->timesteps = hosted.timesteps;
   job->hop_name = options_.name;
   job->next_stage = hosted.next_stage;
   job->next_target = hosted.next_target;

@@ -150,5 +150,38 @@ TEST(PlacementTest, FallbackServingBeforeOtherPoolsStandby) {
   EXPECT_EQ(names(out.placement.pools.at(OperatorId{2}).serving), (std::vector<std::string>{"cpu-1"}));
 }
 
+// A model deployed later whose stage has no free worker takes another pool's standby (here a
+// cpu fallback standby of pool 1) rather than staying unplaced; pool 1 keeps serving.
+TEST(PlacementTest, LaterPoolTakesAnotherPoolsStandbyToServe) {
+  auto first = model("a", {stage("s1", 1, {kChip, kCpu}, 1, 1, true)});
+  std::vector<WorkerInfo> ws{worker("chip-0", kChip), worker("cpu-0", kCpu)};
+  auto before = computePlacement({first}, ws, {}, {});
+  ASSERT_EQ(names(before.placement.pools.at(OperatorId{1}).standby),
+            (std::vector<std::string>{"cpu-0"}));
+  auto second = model("b", {stage("s2", 2, {kCpu}, 1)});
+  auto after = computePlacement({first, second}, ws, {}, before.placement);
+  EXPECT_TRUE(after.errors.empty());
+  EXPECT_EQ(names(after.placement.pools.at(OperatorId{1}).serving),
+            (std::vector<std::string>{"chip-0"}));
+  EXPECT_TRUE(after.placement.pools.at(OperatorId{1}).standby.empty());
+  EXPECT_EQ(names(after.placement.pools.at(OperatorId{2}).serving),
+            (std::vector<std::string>{"cpu-0"}));
+}
+
+// A pool that lost its serving worker promotes its own standby, even when another pool sorted
+// first also lacks a worker.
+TEST(PlacementTest, OwnStandbyIsPromotedBeforeOtherPoolsTakeIt) {
+  auto m = model("a", {stage("s1", 1, {kCpu}, 1), stage("s2", 2, {kCpu}, 1, 1)});
+  PlacementMap previous;
+  previous.pools[OperatorId{2}].serving = {WorkerId{"w1"}};
+  previous.pools[OperatorId{2}].standby = {WorkerId{"w2"}};
+  HealthSnapshot health;
+  health.down["w1"] = "fault";
+  auto out = computePlacement({m}, {worker("w1", kCpu), worker("w2", kCpu)}, health, previous);
+  EXPECT_EQ(names(out.placement.pools.at(OperatorId{2}).serving), (std::vector<std::string>{"w2"}));
+  EXPECT_TRUE(out.placement.pools.at(OperatorId{1}).serving.empty());
+  EXPECT_EQ(out.errors.size(), 1u);
+}
+
 }  // namespace
 }  // namespace spikeline::broker

@@ -123,7 +123,9 @@ TEST_F(ChipFaultE2ETest, WithoutFallbackRefusesClearlyAndNoRequestHangsOrIsLost)
   const json events = cluster_.broker().call({{"op", "events"}, {"count", 200}}).value();
   EXPECT_TRUE(hasEvent(events, "unplaced", "")) << events.dump();
   // No cpu worker took the stage.
-  for (const json& w : cluster_.call("workers")["workers"]) {
+  const json workers = cluster_.call("workers");
+  ASSERT_FALSE(workers["workers"].empty());
+  for (const json& w : workers["workers"]) {
     if (w["backend"] == "cpu" && w["role"] != "none") {
       EXPECT_NE(w["pool"], routes["models"][0]["stages"][1]["pool"]) << w.dump();
     }

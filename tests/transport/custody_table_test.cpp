@@ -140,7 +140,7 @@ TEST_F(CustodyTableTest, FailsAfterMaxAttempts) {
   ASSERT_OK(table_.hold(1, Bytes{9}));
   for (ReplicaId r : {0u, 1u, 2u}) {
     send(1, r);
-    clock_.advanceNs(60 * kMs);
+    clock_.advanceNs(1000 * kMs);  // past the (doubling) received timeout
     std::vector<CustodyAction> actions = table_.expired();
     ASSERT_EQ(actions.size(), 1u);
     if (r < 2) {
@@ -151,6 +151,21 @@ TEST_F(CustodyTableTest, FailsAfterMaxAttempts) {
     }
   }
   EXPECT_EQ(table_.size(), 0u);
+}
+
+TEST_F(CustodyTableTest, ReceivedTimeoutDoublesAfterEachSend) {
+  ASSERT_OK(table_.hold(1, Bytes{9}));
+  int64_t waited = 0;
+  for (uint32_t attempt = 1; attempt <= 2; ++attempt) {
+    send(1, attempt - 1);
+    const int64_t timeout = (50 * kMs) << (attempt - 1);  // 50, then 100 ms
+    clock_.advanceNs(timeout - 1);
+    EXPECT_TRUE(table_.expired().empty()) << "attempt " << attempt;
+    clock_.advanceNs(1);
+    EXPECT_EQ(table_.expired().size(), 1u) << "attempt " << attempt;
+    waited += timeout;
+  }
+  EXPECT_EQ(waited, 150 * kMs);
 }
 
 TEST_F(CustodyTableTest, WaitingForCreditBurnsNoAttemptButDeadlineStillApplies) {
