@@ -62,6 +62,7 @@ struct Shared {
   std::condition_variable cv;
   std::optional<Assignment> assignment;  // the latest, guarded by mu
   bool hosting = false;                    // guarded by mu
+  uint64_t generation = 0;                 // bumped per fresh data plane, guarded by mu
   std::vector<ModelRef> hosted_models;     // guarded by mu
   std::vector<std::string> hosted_stages;  // "model/stage", guarded by mu
   std::atomic<broker::BrokerAgent*> agent{nullptr};
@@ -174,9 +175,11 @@ Status hostAssignment(Shared& sh, const Assignment& a, const broker::BrokerAgent
   const auto started = std::chrono::steady_clock::now();
   SPIKELINE_ASSIGN_OR_RETURN(auto files, broker::materializeAssignment(a, sh.dir));
   std::vector<std::string> already;
+  uint64_t generation = 0;
   {
     std::lock_guard<std::mutex> lock(sh.mu);
     already = sh.hosted_stages;
+    generation = sh.generation;
   }
   std::vector<ModelRef> models;
   std::vector<std::string> added;
@@ -196,6 +199,8 @@ Status hostAssignment(Shared& sh, const Assignment& a, const broker::BrokerAgent
   }
   {
     std::lock_guard<std::mutex> lock(sh.mu);
+    // The monitor thread may have hosted on a data plane replaced meanwhile: nothing to record.
+    if (generation != sh.generation) return Status::ok();
     sh.hosting = true;
     sh.hosted_models.insert(sh.hosted_models.end(), models.begin(), models.end());
     sh.hosted_stages.insert(sh.hosted_stages.end(), added.begin(), added.end());
@@ -222,6 +227,7 @@ void hostAdded(Shared& sh) {
   std::optional<Assignment> a;
   {
     std::lock_guard<std::mutex> lock(sh.mu);
+    if (!sh.hosting || sh.rehost.load()) return;  // the main thread re-hosts everything
     a = sh.assignment;
   }
   if (agent == nullptr || !a.has_value()) return;
@@ -291,11 +297,12 @@ struct Plane {
   WorkerOptions options;
   WorkerHooks hooks;
 
-  // An unassigned Worker bound to `options.bind`. Re-binding an endpoint just closed can fail
-  // for a moment (the listener closes asynchronously): retried for up to 2 s.
-  Result<std::unique_ptr<Worker>> make(std::string& endpoint) {
+  // An unassigned Worker bound to `options.bind`; `endpoint` gets the bound one. Re-binding an
+  // endpoint just closed can fail for a moment (the listener closes asynchronously): `retries`
+  // more tries, 10 ms apart.
+  Result<std::unique_ptr<Worker>> make(std::string& endpoint, int retries = 0) {
     Status last = Status::ok();
-    for (int attempt = 0; attempt < 200; ++attempt) {
+    for (int attempt = 0; attempt <= retries; ++attempt) {
       SPIKELINE_ASSIGN_OR_RETURN(auto w, Worker::makeUnassigned(context, clock, backend, options, hooks));
       Result<std::string> bound = w->bind();
       if (bound.isOk()) {
@@ -303,7 +310,7 @@ struct Plane {
         return w;
       }
       last = bound.status();
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (attempt < retries) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return last;
   }
@@ -315,7 +322,7 @@ Status replaceWorker(Shared& sh, Plane& plane, std::unique_ptr<Worker>& current,
   std::lock_guard<std::mutex> lock(sh.worker_mu);
   current.reset();  // closes its sockets; senders re-send what it held
   plane.options.bind = endpoint;
-  SPIKELINE_ASSIGN_OR_RETURN(current, plane.make(endpoint));
+  SPIKELINE_ASSIGN_OR_RETURN(current, plane.make(endpoint, /*retries=*/200));
   sh.worker = current.get();
   return Status::ok();
 }
@@ -362,6 +369,7 @@ int runAgentAndServe(BrokerModeOptions& o, Shared& sh, Plane& plane,
     {
       std::lock_guard<std::mutex> lock(sh.mu);
       sh.hosting = false;
+      ++sh.generation;
       sh.hosted_models.clear();
       sh.hosted_stages.clear();
     }

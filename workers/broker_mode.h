@@ -1,8 +1,12 @@
 // Broker mode of spikeline-worker (decision 0004): a BrokerAgent registers this worker with the
 // broker (advertising its data endpoint), heartbeats with the backend's health, reports a failed
-// core/chip at once, hosts the stages of its Assignment (materialized YAML + weights), follows
-// the broker's route table (newer epochs re-point the next-stage replica sets), takes
-// `spikeline fault` injections and deregisters on stop. Used only by the binary's main().
+// core/chip at once, hosts the stages of its Assignment (materialized YAML + weights; one per
+// model when the pool is shared across models), follows the broker's route table (newer epochs
+// re-point each model's next-stage replica sets), takes `spikeline fault` injections and
+// deregisters on stop. When the assignment changes: stages only added (a model joined the pool)
+// are hosted alongside without interrupting the others; stages only removed stay loaded, idle;
+// another pool (a standby taken to serve elsewhere) drains the data plane and re-hosts on a fresh
+// one bound to the same endpoint. Used only by the binary's main().
 // Thread safety: serveWithBroker() blocks the calling thread until `stop` is set.
 #pragma once
 
