@@ -31,18 +31,6 @@ wire::BackendHealth toWire(hal::HealthState s) {
   return wire::BackendHealth::kFailed;
 }
 
-PipelineRoute toPipelineRoute(const wire::RouteTable& table, const ModelRef& model) {
-  PipelineRoute route{model, table.epoch, {}};
-  const wire::ModelRoute* m = broker::findModelRoute(table, model);
-  if (m == nullptr) return route;
-  for (const wire::StageRoute& s : m->stages) {
-    StageEndpoints ep{s.name, {}};
-    for (const wire::Replica& r : s.replicas) ep.endpoints.push_back(r.endpoint);
-    route.stages.push_back(std::move(ep));
-  }
-  return route;
-}
-
 std::string hostName() {
   char buf[256] = {0};
   return ::gethostname(buf, sizeof(buf) - 1) == 0 ? std::string(buf) : std::string("localhost");
@@ -139,7 +127,7 @@ broker::AgentCallbacks makeCallbacks(Shared& sh) {
       models = sh.hosted_models;
     }
     std::lock_guard<std::mutex> lock(sh.worker_mu);
-    for (const ModelRef& m : models) sh.worker->updateRoutes(toPipelineRoute(table, m));
+    for (const ModelRef& m : models) sh.worker->updateRoutes(fromRouteTable(table, m));
   };
   cb.on_inject_fault = [&sh](const broker::InjectFault& f) {
     std::lock_guard<std::mutex> lock(sh.worker_mu);
@@ -187,7 +175,7 @@ Status hostAssignment(Shared& sh, const Assignment& a, const broker::BrokerAgent
     const std::string key = m.model.toString() + "/" + m.stage;
     if (std::find(already.begin(), already.end(), key) != already.end()) continue;
     SPIKELINE_ASSIGN_OR_RETURN(Topology topology, topology::loadTopologyFile(m.yaml_path));
-    const PipelineRoute route = toPipelineRoute(agent.routes(), topology.model);
+    const PipelineRoute route = fromRouteTable(agent.routes(), topology.model);
     SPIKELINE_ASSIGN_OR_RETURN(auto stages,
                                prepareStages(*sh.backend, topology, {m.stage}, route, true));
     {
@@ -208,7 +196,7 @@ Status hostAssignment(Shared& sh, const Assignment& a, const broker::BrokerAgent
   }
   {
     std::lock_guard<std::mutex> lock(sh.worker_mu);
-    for (const ModelRef& m : models) sh.worker->updateRoutes(toPipelineRoute(agent.routes(), m));
+    for (const ModelRef& m : models) sh.worker->updateRoutes(fromRouteTable(agent.routes(), m));
   }
   std::string joined;
   for (const std::string& n : added) joined += (joined.empty() ? "" : ", ") + n;
@@ -390,18 +378,6 @@ int runAgentAndServe(BrokerModeOptions& o, Shared& sh, Plane& plane,
 }
 
 }  // namespace
-
-Result<std::string> defaultRoutesEndpoint(const std::string& broker) {
-  const size_t colon = broker.rfind(':');
-  if (colon == std::string::npos || colon + 1 >= broker.size()) {
-    return invalidArgument("broker endpoint '" + broker + "' has no port; pass --broker-routes");
-  }
-  const std::string port = broker.substr(colon + 1);
-  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5) {
-    return invalidArgument("broker endpoint '" + broker + "' has no numeric port");
-  }
-  return broker.substr(0, colon + 1) + std::to_string(std::stoi(port) + 1);
-}
 
 int serveWithBroker(BrokerModeOptions o, const std::atomic<bool>& stop) {
   o.backend.threads = o.worker.threads;

@@ -28,9 +28,6 @@ struct BrokerModeOptions {
   WorkerOptions worker;
 };
 
-// The broker's PUB endpoint when not given: same host, port + 1. kInvalidArgument when the
-// broker endpoint has no numeric port.
-Result<std::string> defaultRoutesEndpoint(const std::string& broker);
 
 // Runs the worker in broker mode until `stop`; returns the process exit code.
 int serveWithBroker(BrokerModeOptions options, const std::atomic<bool>& stop);

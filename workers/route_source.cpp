@@ -31,4 +31,30 @@ std::unique_ptr<RouteSource> makeStaticRouteSource(const StaticRoutes& routes, M
   return std::make_unique<StaticRouteSource>(std::move(route));
 }
 
+PipelineRoute fromRouteTable(const wire::RouteTable& table, const ModelRef& model) {
+  PipelineRoute route{model, table.epoch, {}};
+  for (const wire::ModelRoute& m : table.models) {
+    if (m.model != model) continue;
+    for (const wire::StageRoute& s : m.stages) {
+      StageEndpoints ep{s.name, {}};
+      for (const wire::Replica& r : s.replicas) ep.endpoints.push_back(r.endpoint);
+      route.stages.push_back(std::move(ep));
+    }
+    break;
+  }
+  return route;
+}
+
+Result<std::string> defaultRoutesEndpoint(const std::string& broker) {
+  const size_t colon = broker.rfind(':');
+  if (colon == std::string::npos || colon + 1 >= broker.size()) {
+    return invalidArgument("broker endpoint '" + broker + "' has no port; pass --broker-routes");
+  }
+  const std::string port = broker.substr(colon + 1);
+  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5) {
+    return invalidArgument("broker endpoint '" + broker + "' has no numeric port");
+  }
+  return broker.substr(0, colon + 1) + std::to_string(std::stoi(port) + 1);
+}
+
 }  // namespace spikeline::workers

@@ -1,7 +1,8 @@
 // RouteSource: where a worker or client learns, per stage of its model, the replica endpoints
-// (decision 0003 §5). The static route file is one source; the broker's route stream (added
-// by broker/) will be another, plugged in by main(). Implementations are owned by main() and
-// borrowed by the worker/client. Thread safety: current() must be safe to call from any thread.
+// (decision 0003 §5). The static route file is one source; the broker's route table (decision
+// 0004) is the other, turned into a PipelineRoute by fromRouteTable(). Implementations are owned
+// by main() and borrowed by the worker/client. Thread safety: current() must be safe to call
+// from any thread.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,8 @@
 #include <vector>
 
 #include "core/ids.h"
+#include "core/result.h"
+#include "wire/control.h"
 #include "workers/route_file.h"
 
 namespace spikeline::workers {
@@ -34,5 +37,13 @@ class RouteSource {
 // pipeline order); stages missing from `routes` get no endpoints.
 std::unique_ptr<RouteSource> makeStaticRouteSource(const StaticRoutes& routes, ModelRef model,
                                                    const std::vector<std::string>& stage_order);
+
+// `model`'s route in the broker's table (epoch = the table's), stages in pipeline order with
+// their replicas' endpoints; no stages when the table does not name the model. Pure.
+PipelineRoute fromRouteTable(const wire::RouteTable& table, const ModelRef& model);
+
+// The broker's route PUB when not given: same host, the broker's port + 1 (the broker's
+// default). kInvalidArgument when the broker endpoint has no numeric port.
+Result<std::string> defaultRoutesEndpoint(const std::string& broker);
 
 }  // namespace spikeline::workers

@@ -4,6 +4,8 @@
 // deployed through the broker, and a client whose first stage comes from the broker's routes.
 // 1. kill -9 of a serving worker under load: 0 lost, the standby takes over.
 // 2. the broker killed and restarted under load: 0 lost, and the broker's state is identical.
+// 3. kill -9 of the only first-stage worker: the broker moves the stage to a free worker and the
+//    client follows the broker's routes to it: 0 lost.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -147,6 +149,35 @@ TEST_F(BrokerE2ETest, BrokerKilledAndRestartedUnderLoadLosesNothingAndRebuildsSa
   EXPECT_TRUE(rec.errors.empty());
   std::cout << "broker down for " << while_down << " requests served on the last routes; epoch "
             << routes_before["epoch"] << " before and after the restart\n";
+}
+
+// The client's first stage (the encoder, one replica) is killed: the broker assigns the stage to
+// a free cpu worker, which hosts it, and the client, following the broker's route stream, sends
+// there; requests in its custody are re-sent. Nothing is lost.
+TEST_F(BrokerE2ETest, KilledFirstStageMovesToAFreeWorkerAndTheClientFollows) {
+  ASSERT_EQ(cluster_.startWorker("cpu-spare", "cpu"), "");
+  const std::vector<Replica> first = Cluster::replicas(cluster_.routes(), kModel, "encoder");
+  ASSERT_EQ(first.size(), 1u);
+  const std::string victim = first[0].worker;
+  const auto inputs = images(300, 52000);
+  std::atomic<bool> killed{false};
+  LoadRecord rec = runClosedLoop(*client_, topology_.model, inputs, 16, 15'000, 40'000,
+                                 [&](size_t done) {
+                                   if (done == 60 && !killed.exchange(true)) {
+                                     cluster_.killWorker(victim);
+                                   }
+                                 });
+  ASSERT_TRUE(killed.load());
+  ASSERT_FALSE(rec.timed_out);
+  EXPECT_TRUE(rec.errors.empty()) << (rec.error_messages.empty() ? "" : rec.error_messages.front());
+  expectMatchesMonolith(topology_, rec, inputs);
+  const std::vector<Replica> now = Cluster::replicas(cluster_.routes(), kModel, "encoder");
+  ASSERT_EQ(now.size(), 1u);
+  EXPECT_EQ(now[0].worker, "cpu-spare");
+  const size_t moved = servedBy(rec, "cpu-spare");
+  EXPECT_GT(moved, 0u) << cluster_.workerLog("cpu-spare");
+  std::cout << "first stage " << victim << " killed after 60 of " << inputs.size()
+            << ": cpu-spare served " << moved << ", 0 lost\n";
 }
 
 }  // namespace

@@ -113,10 +113,11 @@ class Cluster {
     return true;
   }
 
-  // A client whose first-stage replicas come from the broker's route table; null on failure
+  // A client whose first-stage replicas come from the broker's route table, and follow its route
+  // stream; null on failure
   // (with a test failure recorded).
   std::unique_ptr<client::Client> makeClient(const Topology& topology) {
-    auto c = client::makeClientFromBroker(topology, broker_->bind());
+    auto c = client::makeClientFromBroker(topology, broker_->bind(), {}, 5000, broker_->pub());
     EXPECT_TRUE(c.isOk()) << c.status().toString();
     if (!c.isOk()) return nullptr;
     EXPECT_TRUE((*c)->waitReady(20'000).isOk());

@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "broker/agent/route_subscriber.h"
 #include "tests/e2e/cluster.h"
 
 namespace spikeline::testing {
@@ -43,12 +44,11 @@ double msSince(SteadyClock::time_point t0, SteadyClock::time_point t) {
   return std::chrono::duration<double, std::milli>(t - t0).count();
 }
 
-// Route tables as a subscriber sees them: an agent with capacity 0 (never placed).
+// Route tables as a subscriber sees them (broker::RouteSubscriber: never registers as a worker).
 class RouteObserver {
  public:
   explicit RouteObserver(broker::testing::BrokerProcess& b) {
-    broker::AgentCallbacks cb;
-    cb.on_routes = [this](const wire::RouteTable& t) {
+    auto s = broker::startRouteSubscriber({b.bind(), b.pub(), 500}, [this](const wire::RouteTable& t) {
       std::lock_guard<std::mutex> lock(mu_);
       std::vector<std::string> now;
       if (const auto* m = broker::findModelRoute(t, ModelRef{"fmnist-seed", 1})) {
@@ -56,17 +56,8 @@ class RouteObserver {
       }
       if (now != features_) history_.push_back({SteadyClock::now(), now});
       features_ = now;
-    };
-    broker::AgentOptions o;
-    o.broker_endpoint = b.bind();
-    o.routes_endpoint = b.pub();
-    o.self.worker = WorkerId{"observer"};
-    o.self.backend = BackendKind::kCpu;
-    o.self.capacity = 0;
-    o.self.data_endpoint = "tcp://127.0.0.1:1";
-    o.self.node = "observer";
-    auto a = broker::startBrokerAgent(o, std::move(cb));
-    if (a.isOk()) agent_ = std::move(a).value();
+    });
+    if (s.isOk()) subscriber_ = std::move(s).value();
   }
   // The arrival time of the first table after `t0` whose features replicas satisfy `ok`.
   std::optional<SteadyClock::time_point> firstAfter(
@@ -82,7 +73,7 @@ class RouteObserver {
   std::mutex mu_;
   std::vector<std::string> features_;
   std::vector<std::pair<SteadyClock::time_point, std::vector<std::string>>> history_;
-  std::unique_ptr<broker::BrokerAgent> agent_;
+  std::unique_ptr<broker::RouteSubscriber> subscriber_;  // last: stops before the fields go
 };
 
 // Sends one request every period (open loop) and records when each ok result came back.

@@ -43,6 +43,10 @@ inline LoadRecord runClosedLoop(client::Client& client, const ModelRef& model,
   const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   std::unique_lock<std::mutex> lock(mu);
   while (done_inputs < inputs.size()) {
+    if (std::chrono::steady_clock::now() >= until) {  // also while refused requests are retried
+      rec.timed_out = true;
+      break;
+    }
     if (!cv.wait_until(lock, until, [&] {
           return done_inputs >= inputs.size() ||
                  (outstanding < window && (next < inputs.size() || !retry.empty()));

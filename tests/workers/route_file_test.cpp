@@ -1,4 +1,5 @@
 #include "workers/route_file.h"
+#include "workers/route_source.h"
 
 #include <gtest/gtest.h>
 
@@ -49,6 +50,30 @@ TEST(RouteFileTest, MalformedYamlIsAnErrorNotAnException) {
 
 TEST(RouteFileTest, UnreadableFileIsNotFound) {
   EXPECT_STATUS_CODE(parseRouteFile("/nonexistent/routes.yaml"), StatusCode::kNotFound);
+}
+
+TEST(RouteSourceTest, FromRouteTablePicksTheModelsStagesInOrder) {
+  wire::RouteTable table;
+  table.epoch = 42;
+  table.models.push_back({ModelRef{"other", 1}, {{"a", OperatorId{1}, {{WorkerId{"x"}, "tcp://x:1"}}}}});
+  table.models.push_back(
+      {ModelRef{"m", 2},
+       {{"encoder", OperatorId{2}, {{WorkerId{"e0"}, "tcp://e0:1"}, {WorkerId{"e1"}, "tcp://e1:1"}}},
+        {"features", OperatorId{3}, {}}}});
+  const PipelineRoute r = fromRouteTable(table, ModelRef{"m", 2});
+  EXPECT_EQ(r.epoch, 42u);
+  ASSERT_EQ(r.stages.size(), 2u);
+  EXPECT_EQ(r.stages[0].stage, "encoder");
+  EXPECT_EQ(r.stages[0].endpoints, (std::vector<std::string>{"tcp://e0:1", "tcp://e1:1"}));
+  EXPECT_TRUE(r.stages[1].endpoints.empty());
+  EXPECT_TRUE(fromRouteTable(table, ModelRef{"absent", 1}).stages.empty());
+}
+
+TEST(RouteSourceTest, DefaultRoutesEndpointIsTheBrokersPortPlusOne) {
+  ASSERT_OK_AND_ASSIGN(std::string pub, defaultRoutesEndpoint("tcp://broker:5555"));
+  EXPECT_EQ(pub, "tcp://broker:5556");
+  EXPECT_STATUS_CODE(defaultRoutesEndpoint("tcp://broker").status(), StatusCode::kInvalidArgument);
+  EXPECT_STATUS_CODE(defaultRoutesEndpoint("tcp://broker:x1").status(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "broker/agent/admin_client.h"
 #include "broker/agent/broker_agent.h"
+#include "broker/agent/route_subscriber.h"
 #include "wire/codec.h"
 
 namespace spikeline::client {
@@ -21,23 +22,64 @@ Result<workers::PipelineRoute> fetchBrokerRoutes(const std::string& broker_endpo
                                  reinterpret_cast<const uint8_t*>(raw.data()), raw.size())));
   const auto* table = std::get_if<wire::RouteTable>(&msg);
   if (table == nullptr) return internalError("the broker's routes attachment is not a RouteTable");
-  const wire::ModelRoute* m = broker::findModelRoute(*table, model);
-  if (m == nullptr) return notFound("the broker has no route for " + model.toString());
-  workers::PipelineRoute route{model, table->epoch, {}};
-  for (const wire::StageRoute& s : m->stages) {
-    workers::StageEndpoints ep{s.name, {}};
-    for (const wire::Replica& r : s.replicas) ep.endpoints.push_back(r.endpoint);
-    route.stages.push_back(std::move(ep));
+  if (broker::findModelRoute(*table, model) == nullptr) {
+    return notFound("the broker has no route for " + model.toString());
   }
-  return route;
+  return workers::fromRouteTable(*table, model);
 }
+
+namespace {
+
+// A Client that follows the broker's routes: owns the client and the subscription (destroyed
+// first, so its callback never outlives the client).
+class FollowingClient final : public Client {
+ public:
+  explicit FollowingClient(std::unique_ptr<Client> inner) : inner_(std::move(inner)) {}
+  ~FollowingClient() override { subscriber_.reset(); }
+  void follow(std::unique_ptr<broker::RouteSubscriber> s) { subscriber_ = std::move(s); }
+
+  RequestId submit(const ModelRef& model, Tensor input, int64_t deadline_ns,
+                   ResultCallback callback) override {
+    return inner_->submit(model, std::move(input), deadline_ns, std::move(callback));
+  }
+  std::future<Result<InferenceResult>> submit(const ModelRef& model, Tensor input,
+                                              int64_t deadline_ns) override {
+    return inner_->submit(model, std::move(input), deadline_ns);
+  }
+  void updateRoutes(const workers::PipelineRoute& route) override { inner_->updateRoutes(route); }
+  Status waitReady(int timeout_ms) override { return inner_->waitReady(timeout_ms); }
+  ClientStats stats() const override { return inner_->stats(); }
+  const std::string& replyEndpoint() const override { return inner_->replyEndpoint(); }
+
+ private:
+  std::unique_ptr<Client> inner_;
+  std::unique_ptr<broker::RouteSubscriber> subscriber_;
+};
+
+}  // namespace
 
 Result<std::unique_ptr<Client>> makeClientFromBroker(const Topology& topology,
                                                      const std::string& broker_endpoint,
-                                                     ClientOptions options, int timeout_ms) {
+                                                     ClientOptions options, int timeout_ms,
+                                                     const std::string& routes_endpoint) {
   SPIKELINE_ASSIGN_OR_RETURN(workers::PipelineRoute route,
                              fetchBrokerRoutes(broker_endpoint, topology.model, timeout_ms));
-  return Client::make(topology, route, std::move(options));
+  SPIKELINE_ASSIGN_OR_RETURN(auto inner, Client::make(topology, route, std::move(options)));
+  std::string pub = routes_endpoint;
+  if (pub.empty()) {
+    SPIKELINE_ASSIGN_OR_RETURN(pub, workers::defaultRoutesEndpoint(broker_endpoint));
+  }
+  auto client = std::make_unique<FollowingClient>(std::move(inner));
+  Client* target = client.get();
+  const ModelRef model = topology.model;
+  SPIKELINE_ASSIGN_OR_RETURN(
+      auto subscriber,
+      broker::startRouteSubscriber({broker_endpoint, pub, 500},
+                                   [target, model](const wire::RouteTable& t) {
+                                     target->updateRoutes(workers::fromRouteTable(t, model));
+                                   }));
+  client->follow(std::move(subscriber));
+  return std::unique_ptr<Client>(std::move(client));
 }
 
 }  // namespace spikeline::client

@@ -1,7 +1,8 @@
 // Client-side routes from the broker (decision 0004): a snapshot of the broker's route table
 // (admin `routes` op) turned into the PipelineRoute a Client takes, and Client creation from a
-// broker address. A snapshot, not a subscription: a client made this way does not follow later
-// first-stage changes (re-create it, or watch `spikeline routes`). Stateless; thread-safe.
+// broker address. makeClientFromBroker's client follows the broker (a RouteSubscriber: snapshot
+// + published tables), so a first stage moved by the broker (a killed or failed worker) is
+// followed without re-creating the client. Stateless functions; thread-safe.
 #pragma once
 
 #include <memory>
@@ -19,10 +20,13 @@ namespace spikeline::client {
 Result<workers::PipelineRoute> fetchBrokerRoutes(const std::string& broker_endpoint,
                                                  const ModelRef& model, int timeout_ms = 5000);
 
-// Client::make with the first-stage replicas taken from the broker at `broker_endpoint`.
+// Client::make with the first-stage replicas taken from the broker at `broker_endpoint`, then
+// kept current from its route PUB (`routes_endpoint`; empty = the broker's port + 1, the
+// broker's default). The returned client owns the subscription.
 Result<std::unique_ptr<Client>> makeClientFromBroker(const Topology& topology,
                                                      const std::string& broker_endpoint,
                                                      ClientOptions options = {},
-                                                     int timeout_ms = 5000);
+                                                     int timeout_ms = 5000,
+                                                     const std::string& routes_endpoint = "");
 
 }  // namespace spikeline::client

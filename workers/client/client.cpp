@@ -1,5 +1,7 @@
 #include "workers/client/client.h"
 
+#include <spdlog/spdlog.h>
+
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -68,7 +70,7 @@ class ClientImpl final : public Client {
     const std::string routing_id = options_.name + "-" + std::to_string(rd()) + std::to_string(rd());
     workers::HopOptions ho{routing_id, options_.custody,
                            transport::LedgerOptions{options_.liveness_timeout_ns},
-                           options_.heartbeat_interval_ns};
+                           options_.heartbeat_interval_ns, first_stage_};
     SPIKELINE_ASSIGN_OR_RETURN(group_, workers::HopGroup::make(*context_, *clock_, endpoints, ho));
     event_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (event_fd_ < 0) return internalError("eventfd failed");
@@ -111,6 +113,19 @@ class ClientImpl final : public Client {
     return future;
   }
 
+  void updateRoutes(const workers::PipelineRoute& route) override {
+    if (route.model != model_) return;
+    const workers::StageEndpoints* first = route.findStage(first_stage_);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (route.epoch <= pending_epoch_) return;
+      pending_epoch_ = route.epoch;
+      pending_endpoints_ = first != nullptr ? first->endpoints : std::vector<std::string>{};
+      routes_dirty_ = true;
+    }
+    wake();
+  }
+
   Status waitReady(int timeout_ms) override {
     const int64_t until = clock_->monotonicNs() + int64_t{timeout_ms} * 1'000'000;
     while (admissible_.load() <= 0) {
@@ -137,6 +152,7 @@ class ClientImpl final : public Client {
   }
 
   void loop();
+  void applyRoutes();
   void takeSubmissions();
   void accept(Submission s);
   void drainRouter();
@@ -162,8 +178,11 @@ class ClientImpl final : public Client {
   std::atomic<uint64_t> next_id_{1};
   std::atomic<int64_t> admissible_{0};
   std::atomic<uint64_t> rejected_{0};
-  std::mutex mu_;  // guards queue_
+  std::mutex mu_;  // guards queue_ and the pending routes
   std::deque<Submission> queue_;
+  uint64_t pending_epoch_ = 0;
+  std::vector<std::string> pending_endpoints_;
+  bool routes_dirty_ = false;
   // I/O thread only:
   transport::DedupWindow dedup_;
   transport::OverdueTracker tracker_;
@@ -185,6 +204,7 @@ void ClientImpl::loop() {
       uint64_t n = 0;
       (void)!::read(event_fd_, &n, sizeof(n));
     }
+    applyRoutes();
     takeSubmissions();
     if (poll.readable(router_index)) drainRouter();
     group_->onPolled(poll, events);
@@ -195,6 +215,18 @@ void ClientImpl::loop() {
     admissible_.store(group_->admissible() - static_cast<int64_t>(queue_.size()));
   }
   failAll();
+}
+
+void ClientImpl::applyRoutes() {
+  std::vector<std::string> endpoints;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!routes_dirty_) return;
+    routes_dirty_ = false;
+    endpoints = pending_endpoints_;
+  }
+  Status s = group_->setEndpoints(endpoints);
+  if (!s.isOk()) spdlog::error("client: first-stage routes: {}", s.toString());
 }
 
 void ClientImpl::takeSubmissions() {

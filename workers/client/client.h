@@ -71,6 +71,10 @@ class Client {
   // As above; the outcome through a future.
   virtual std::future<Result<InferenceResult>> submit(const ModelRef& model, Tensor input,
                                                       int64_t deadline_ns) = 0;
+  // Thread-safe: newer routes of this client's model (older or equal epochs are ignored): the
+  // first stage's replica set becomes the route's (HopGroup::setEndpoints: new replicas are
+  // connected, removed ones closed and their frames re-sent elsewhere).
+  virtual void updateRoutes(const workers::PipelineRoute& route) = 0;
   // Waits until some first-stage replica granted credit. kDeadlineExceeded after timeout_ms.
   virtual Status waitReady(int timeout_ms) = 0;
   virtual ClientStats stats() const = 0;
