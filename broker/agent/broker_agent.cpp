@@ -19,13 +19,6 @@ std::string bytesOf(const wire::Message& m) {
   return std::string(reinterpret_cast<const char*>(buf->bytes().data()), buf->size());
 }
 
-Result<wire::RouteTable> decodeTable(const std::string& bytes) {
-  auto m = wire::decode({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
-  if (!m) return m.status();
-  if (!std::holds_alternative<wire::RouteTable>(*m)) return invalidArgument("not a route table");
-  return std::get<wire::RouteTable>(*m);
-}
-
 class BrokerAgentImpl final : public BrokerAgent {
  public:
   BrokerAgentImpl(AgentOptions options, AgentCallbacks callbacks)
@@ -102,7 +95,7 @@ class BrokerAgentImpl final : public BrokerAgent {
   }
 
   void applyRoutes(const std::string& bytes) {
-    auto table = decodeTable(bytes);
+    auto table = decodeRouteTable(bytes);
     if (!table) return;
     bool gap = false;
     {

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <variant>
+
 #include "wire/codec.h"
 
 namespace spikeline::broker {
@@ -87,6 +89,13 @@ Result<InjectFault> decodeInjectFault(const Parts& parts) {
   if (!m) return m.status();
   if (!std::holds_alternative<InjectFault>(*m)) return invalidArgument("not an inject-fault");
   return std::get<InjectFault>(*m);
+}
+
+Result<wire::RouteTable> decodeRouteTable(const std::string& bytes) {
+  auto m = wire::decode({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+  if (!m) return m.status();
+  if (!std::holds_alternative<wire::RouteTable>(*m)) return invalidArgument("not a route table");
+  return std::get<wire::RouteTable>(*m);
 }
 
 }  // namespace spikeline::broker

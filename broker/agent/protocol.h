@@ -67,4 +67,8 @@ Result<Assignment> decodeAssignment(const Parts& parts);
 Parts encodeInjectFault(const InjectFault& fault);
 Result<InjectFault> decodeInjectFault(const Parts& parts);
 
+// A route table as published on the PUB (part 1 of a `routes` message) or attached to the
+// `routes` admin reply. kInvalidArgument when the bytes hold another message.
+Result<wire::RouteTable> decodeRouteTable(const std::string& bytes);
+
 }  // namespace spikeline::broker

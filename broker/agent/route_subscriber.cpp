@@ -13,13 +13,6 @@
 namespace spikeline::broker {
 namespace {
 
-Result<wire::RouteTable> decodeTable(const std::string& bytes) {
-  auto m = wire::decode({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
-  if (!m) return m.status();
-  if (!std::holds_alternative<wire::RouteTable>(*m)) return invalidArgument("not a route table");
-  return std::get<wire::RouteTable>(*m);
-}
-
 class RouteSubscriberImpl final : public RouteSubscriber {
  public:
   RouteSubscriberImpl(RouteSubscriberOptions options,
@@ -57,7 +50,7 @@ class RouteSubscriberImpl final : public RouteSubscriber {
   bool snapshot(AdminClient& admin) {
     auto reply = admin.call(R"({"op":"routes"})", {}, options_.snapshot_retry_ms);
     if (!reply || reply->attachments.empty()) return false;
-    auto table = decodeTable(reply->attachments.front());
+    auto table = decodeRouteTable(reply->attachments.front());
     if (!table) return false;
     offer(*table);
     return true;
@@ -81,7 +74,7 @@ class RouteSubscriberImpl final : public RouteSubscriber {
       }
       while (auto p = detail::recvParts(sub_)) {
         if (p->size() < 2) continue;
-        auto table = decodeTable((*p)[1]);
+        auto table = decodeRouteTable((*p)[1]);
         if (table) offer(*table);
       }
     }

@@ -254,6 +254,17 @@ double compileMs(Cluster& c, const std::string& worker) {
   return at == std::string::npos ? -1 : std::atof(log.c_str() + at + 12);
 }
 
+// One trial's figures (dies when the trial saw no recovery), and the probe failures after t0.
+void record(Samples& out, Prober& prober, int trial, SteadyClock::time_point t0,
+            const std::optional<SteadyClock::time_point>& routed,
+            const std::optional<SteadyClock::time_point>& served) {
+  if (!routed || !served) die("trial " + std::to_string(trial) + ": no recovery in time");
+  out.routes_ms.push_back(msSince(t0, *routed));
+  out.served_ms.push_back(msSince(t0, *served));
+  out.baseline_ms.push_back(prober.medianLatencyBeforeMs(t0));
+  for (const auto& f : prober.failuresAfter(t0)) std::fprintf(stderr, "  %s\n", f.c_str());
+}
+
 Samples runReroute(int trials, int period_ms) {
   auto s = bringUp("backends: [chip]\n      replicas: 1\n      standby: 1\n      fallback: false",
                    {"chip-a", "chip-b"});
@@ -276,11 +287,7 @@ Samples runReroute(int trials, int period_ms) {
       served = prober.firstOkSentAfter(t0);
       return routed && served;
     }, 10'000);
-    if (!routed || !served) die("trial " + std::to_string(t) + ": no recovery in 10 s");
-    out.routes_ms.push_back(msSince(t0, *routed));
-    out.served_ms.push_back(msSince(t0, *served));
-    out.baseline_ms.push_back(prober.medianLatencyBeforeMs(t0));
-    for (const auto& f : prober.failuresAfter(t0)) std::fprintf(stderr, "  %s\n", f.c_str());
+    record(out, prober, t, t0, routed, served);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     for (const auto& f : prober.oksAfter(t0, 12)) std::fprintf(stderr, "  %s\n", f.c_str());
     // Put the failed worker back as the new standby: restart it (chip reset), wait until loaded.
@@ -319,11 +326,7 @@ Samples runRestart(int trials, int period_ms) {
       served = prober.firstOkSentAfter(t0);
       return routed && served;
     }, 20'000);
-    if (!routed || !served) die("trial " + std::to_string(t) + ": no recovery in 20 s");
-    out.routes_ms.push_back(msSince(t0, *routed));
-    out.served_ms.push_back(msSince(t0, *served));
-    out.baseline_ms.push_back(prober.medianLatencyBeforeMs(t0));
-    for (const auto& f : prober.failuresAfter(t0)) std::fprintf(stderr, "  %s\n", f.c_str());
+    record(out, prober, t, t0, routed, served);
     waitHosting(s->cluster, "chip-0");
     out.extra_ms.push_back(compileMs(s->cluster, "chip-0"));
     prober.clear();
