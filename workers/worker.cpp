@@ -1,8 +1,8 @@
 #include "workers/worker.h"
 
-#include <algorithm>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <random>
 
 #include "wire/codec.h"
