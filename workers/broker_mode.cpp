@@ -43,6 +43,7 @@ struct Shared {
   std::atomic<bool> run_stop{false};  // ends the current Worker::run (stop or re-host)
   std::atomic<bool> rehost{false};    // the assignment names other stages than those hosted
   std::atomic<bool> add_pending{false};  // the assignment adds stages (hosted alongside)
+  std::vector<ModelRef> to_expect;       // models about to be hosted alongside, guarded by mu
   std::filesystem::path dir;             // where assignments are materialized
   hal::Backend* backend = nullptr;
   std::string name;
@@ -82,6 +83,11 @@ struct Shared {
     if (within(hosted_stages, names)) {
       spdlog::info("{}: the assignment adds {} stage(s): hosting them alongside", name,
                    names.size() - hosted_stages.size());
+      for (const broker::AssignedStage& st : assignment->stages) {
+        if (std::find(hosted_models.begin(), hosted_models.end(), st.model) == hosted_models.end()) {
+          to_expect.push_back(st.model);
+        }
+      }
       add_pending.store(true);
     } else if (within(names, hosted_stages)) {
       spdlog::info("{}: the assignment drops stage(s); they stay loaded, idle", name);
@@ -115,10 +121,17 @@ broker::AgentCallbacks makeCallbacks(Shared& sh) {
   cb.on_assignment = [&sh](const Assignment& a) {
     spdlog::info("{}: assignment: role {}, {} stage(s), pool {}", sh.name,
                  broker::assignmentRoleName(a.role), a.stages.size(), a.pool);
-    std::lock_guard<std::mutex> lock(sh.mu);
-    sh.assignment = a;
-    sh.cv.notify_all();
-    sh.checkRehostLocked();
+    std::vector<ModelRef> expect;
+    {
+      std::lock_guard<std::mutex> lock(sh.mu);
+      sh.assignment = a;
+      sh.cv.notify_all();
+      sh.checkRehostLocked();
+      expect.swap(sh.to_expect);
+    }
+    // Frames for a model being added are nacked retryable until it is loaded (not "not hosted").
+    std::lock_guard<std::mutex> lock(sh.worker_mu);
+    for (const ModelRef& m : expect) sh.worker->expect(m);
   };
   cb.on_routes = [&sh](const wire::RouteTable& table) {
     std::vector<ModelRef> models;
@@ -185,6 +198,7 @@ Status hostAssignment(Shared& sh, const Assignment& a, const broker::BrokerAgent
     models.push_back(topology.model);
     added.push_back(key);
   }
+  std::vector<ModelRef> expect;
   {
     std::lock_guard<std::mutex> lock(sh.mu);
     // The monitor thread may have hosted on a data plane replaced meanwhile: nothing to record.
@@ -193,9 +207,11 @@ Status hostAssignment(Shared& sh, const Assignment& a, const broker::BrokerAgent
     sh.hosted_models.insert(sh.hosted_models.end(), models.begin(), models.end());
     sh.hosted_stages.insert(sh.hosted_stages.end(), added.begin(), added.end());
     sh.checkRehostLocked();  // an assignment that arrived while this one was being prepared
+    expect.swap(sh.to_expect);
   }
   {
     std::lock_guard<std::mutex> lock(sh.worker_mu);
+    for (const ModelRef& m : expect) sh.worker->expect(m);
     for (const ModelRef& m : models) sh.worker->updateRoutes(fromRouteTable(agent.routes(), m));
   }
   std::string joined;

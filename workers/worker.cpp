@@ -111,6 +111,11 @@ Status Worker::hostLocked(const Topology& topology, std::vector<HostedStage> sta
   return Status::ok();
 }
 
+void Worker::expect(const ModelRef& model) {
+  std::lock_guard<std::mutex> lock(host_mu_);
+  expected_.insert(model);
+}
+
 void Worker::adoptHosted() {
   if (!host_dirty_.exchange(false)) return;
   std::lock_guard<std::mutex> lock(host_mu_);

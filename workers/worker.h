@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -104,6 +105,10 @@ class Worker {
   // pick its next hop. A stage with a next_stage but no next_endpoints waits for routes
   // (updateRoutes). kInvalidArgument when empty; kAlreadyExists when this model is hosted.
   Status host(const Topology& topology, std::vector<HostedStage> stages);
+  // Thread-safe: `model` is about to be hosted here (broker mode: its stages are being loaded).
+  // Until then a frame for it is nacked `unavailable` (re-sent later or elsewhere) rather than
+  // `invalid_argument` (not hosted: a permanent failure).
+  void expect(const ModelRef& model);
   // Thread-safe: hands newer routes of `route.model` to the I/O thread, which re-points the
   // next-stage replica set of each stage hosted for that model (HopGroup::setEndpoints). Older
   // or equal epochs (per model) are ignored.
@@ -182,6 +187,7 @@ class Worker {
   bool running_ = false;                                            // guarded by host_mu_
   std::vector<std::pair<Topology, std::vector<HostedStage>>> pending_hosts_;  // guarded by host_mu_
   std::atomic<bool> host_dirty_{false};
+  std::set<ModelRef> expected_;  // guarded by host_mu_
   std::atomic<size_t> in_flight_{0};
 };
 

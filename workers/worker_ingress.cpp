@@ -104,6 +104,19 @@ void Worker::onData(const std::string& sender, const transport::Bytes& payload) 
     return;
   }
   const int stage = findHosted(frame);
+  bool loading = false;
+  if (stage < 0) {
+    std::lock_guard<std::mutex> lock(host_mu_);
+    loading = expected_.count(frame.model) != 0;
+  }
+  if (stage < 0 && loading) {
+    // Assigned but still being loaded (a model just joined a shared pool): retryable.
+    sendAck(sender, id, frame.attempt, frame.stage, wire::AckKind::kNack,
+            unavailable(frame.model.toString() + " stage '" + frame.stage + "' is being loaded at " +
+                        options_.name));
+    completeUpstream(sender);
+    return;
+  }
   if (stage < 0) {
     ++stats_.not_hosted;
     spdlog::warn("{}: request {} for {} stage '{}' operator {}: not hosted here", options_.name,
