@@ -49,8 +49,15 @@ int parseOptions(int argc, char** argv, LoadgenOptions& o) {
   app.footer(kFooter);
   auto* routes = app.add_option("--routes", o.routes, "static route file the workers use");
   auto* endpoint = app.add_option("--endpoint", o.endpoint, "one first-stage endpoint");
+  auto* broker = app.add_option("--broker", o.broker,
+                                "the broker (e.g. tcp://127.0.0.1:5555): first-stage replicas from "
+                                "its route table, followed as they change");
+  app.add_option("--broker-routes", o.broker_routes, "the broker's route PUB (default: its port + 1)")
+      ->needs(broker);
   routes->excludes(endpoint);
-  app.add_option("--topology", o.topology, "topology YAML (with --endpoint; the monolith baseline's model, default: the pipeline's)");
+  routes->excludes(broker);
+  endpoint->excludes(broker);
+  app.add_option("--topology", o.topology, "topology YAML (with --endpoint or --broker; the monolith baseline's model, default: the pipeline's)");
   app.add_option("--model", o.model, "name@version (checked against the topology)");
   addLoadFlags(app, o);
   addInputFlags(app, o);
@@ -68,12 +75,12 @@ int parseOptions(int argc, char** argv, LoadgenOptions& o) {
     return app.exit(e);
   }
   if (!o.input.dir.empty() && o.input.kind == "random") o.input.kind = "dir";
-  if (o.routes.empty() && o.endpoint.empty()) {
-    std::fprintf(stderr, "one of --routes or --endpoint is required\n");
+  if (o.routes.empty() && o.endpoint.empty() && o.broker.empty()) {
+    std::fprintf(stderr, "one of --routes, --endpoint or --broker is required\n");
     return 2;
   }
-  if (!o.endpoint.empty() && o.topology.empty()) {
-    std::fprintf(stderr, "--endpoint needs --topology\n");
+  if ((!o.endpoint.empty() || !o.broker.empty()) && o.topology.empty()) {
+    std::fprintf(stderr, "%s needs --topology\n", o.broker.empty() ? "--endpoint" : "--broker");
     return 2;
   }
   return -1;

@@ -13,6 +13,8 @@ namespace spikeline::loadgen::cli {
 struct LoadgenOptions {
   std::string routes;    // static route file (its topology, and the first stage's replicas)
   std::string endpoint;  // or one first-stage endpoint ...
+  std::string broker;         // or the broker's ROUTER: first stage from its routes, followed
+  std::string broker_routes;  // the broker's PUB; empty = the broker's port + 1
   std::string topology;  // ... with the topology file; also the monolith baseline's model
   std::string model;     // "name@version"; empty: the topology's
   double rate = 100;     // open loop, requests/s

@@ -9,6 +9,7 @@
 #include "loadgen/report_writer.h"
 #include "loadgen/scenario_runner.h"
 #include "topology/topology_loader.h"
+#include "workers/client/broker_routes.h"
 #include "workers/client/loadgen_target.h"
 #include "workers/route_file.h"
 
@@ -93,8 +94,15 @@ Result<std::unique_ptr<PipelineRun>> preparePipelineRun(const LoadgenOptions& o)
   run->pacer = makeRealPacer(*run->clock);
   client::ClientOptions client_options;
   client_options.name = "loadgen-" + std::to_string(::getpid());
-  SPIKELINE_ASSIGN_OR_RETURN(run->client,
-                             client::Client::make(run->topology, run->route, client_options));
+  if (!o.broker.empty()) {
+    // First-stage replicas from the broker's routes, followed while the load runs.
+    SPIKELINE_ASSIGN_OR_RETURN(run->client,
+                               client::makeClientFromBroker(run->topology, o.broker, client_options,
+                                                            10'000, o.broker_routes));
+  } else {
+    SPIKELINE_ASSIGN_OR_RETURN(run->client,
+                               client::Client::make(run->topology, run->route, client_options));
+  }
   SPIKELINE_RETURN_IF_ERROR(run->client->waitReady(10'000).withContext("first stage"));
   return run;
 }

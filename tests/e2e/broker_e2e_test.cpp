@@ -180,5 +180,25 @@ TEST_F(BrokerE2ETest, KilledFirstStageMovesToAFreeWorkerAndTheClientFollows) {
             << ": cpu-spare served " << moved << ", 0 lost\n";
 }
 
+// spikeline-loadgen pointed at the broker (`--broker`): it finds the first stage in the broker's
+// routes and drives the deployed pipeline; nothing lost, no errors.
+TEST_F(BrokerE2ETest, LoadgenFindsThePipelineThroughTheBroker) {
+  const std::string json_path = (cluster_.dir() / "loadgen.json").string();
+  ChildProcess loadgen;
+  ASSERT_TRUE(loadgen.start({SPIKELINE_LOADGEN_BIN, "--broker", cluster_.broker().bind(),
+                             "--broker-routes", cluster_.broker().pub(), "--topology", kModelPath,
+                             "--concurrency", "4", "--duration", "2", "--input", "random",
+                             "--json", json_path, "--no-progress"},
+                            (cluster_.dir() / "loadgen.log").string()));
+  ASSERT_EQ(loadgen.reap(60'000), 0) << broker::testing::readText(cluster_.dir() / "loadgen.log");
+  const json j = json::parse(broker::testing::readText(json_path), nullptr, false);
+  ASSERT_TRUE(j.is_object()) << "no JSON report";
+  EXPECT_GT(j["completed"].get<uint64_t>(), 0u);
+  EXPECT_EQ(j["lost"], 0);
+  EXPECT_EQ(j["errors"], 0);
+  std::cout << "loadgen --broker: " << j["completed"] << " completed, p50 "
+            << j["latency"]["p50_ns"].get<int64_t>() / 1000 << " us\n";
+}
+
 }  // namespace
 }  // namespace spikeline::testing
