@@ -178,6 +178,13 @@ int64_t HopGroup::helloDueInNs() const {
   return -1;
 }
 
+int HopGroup::pollTimeoutMs(int idle_ms) const {
+  if (hasPending()) return 1;
+  const int64_t hello_ns = helloDueInNs();
+  if (hello_ns < 0) return idle_ms;
+  return std::min<int>(idle_ms, int((hello_ns + 999'999) / 1'000'000));
+}
+
 void HopGroup::tick(std::vector<HopEvent>& events) {
   const int64_t now = clock_.monotonicNs();
   if (now >= next_heartbeat_ns_) {

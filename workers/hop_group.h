@@ -71,6 +71,9 @@ class HopGroup {
   // promoted standby, a restarted worker) would wait for the next heartbeat (100 ms).
   // Nanoseconds until the next such hello; -1 when every replica has granted.
   int64_t helloDueInNs() const;
+  // How long the owner's poll may wait for this group: 1 ms with frames waiting to be sent, until
+  // the next hello re-send while a replica has not granted, else `idle_ms`.
+  int pollTimeoutMs(int idle_ms) const;
   static constexpr int64_t kFirstHelloRetryNs = 1'000'000;
   const HopStats& stats() const { return stats_; }
   // Live replicas (removed ones excluded).

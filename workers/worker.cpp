@@ -102,6 +102,7 @@ Status Worker::hostLocked(const Topology& topology, std::vector<HostedStage> sta
     stages_.push_back(std::move(stages[i]));
     groups_.push_back(std::move(groups[i]));
   }
+  expected_.erase(topology.model);  // hosted now: no longer "being loaded"
   {
     // Routes of this model that arrived before its stages must be applied to them.
     std::lock_guard<std::mutex> lock(route_mu_);
@@ -190,10 +191,7 @@ int Worker::pollTimeoutMs() const {
   if (replies_->hasPending()) return 1;
   int timeout_ms = 10;
   for (const auto& g : groups_) {
-    if (g == nullptr) continue;
-    if (g->hasPending()) return 1;
-    const int64_t hello_ns = g->helloDueInNs();
-    if (hello_ns >= 0) timeout_ms = std::min<int>(timeout_ms, int((hello_ns + 999'999) / 1'000'000));
+    if (g != nullptr) timeout_ms = std::min(timeout_ms, g->pollTimeoutMs(timeout_ms));
   }
   return timeout_ms;
 }

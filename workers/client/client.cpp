@@ -200,10 +200,7 @@ void ClientImpl::loop() {
     const size_t router_index = poll.addSocket(router_->nativeHandle());
     const size_t event_index = poll.addFd(event_fd_);
     group_->addToPoll(poll);
-    int timeout_ms = group_->hasPending() ? 1 : 10;
-    const int64_t hello_ns = group_->helloDueInNs();  // a replica that has not granted yet
-    if (hello_ns >= 0) timeout_ms = std::min<int>(timeout_ms, int((hello_ns + 999'999) / 1'000'000));
-    if (!poll.wait(timeout_ms).isOk()) break;
+    if (!poll.wait(group_->pollTimeoutMs(10)).isOk()) break;
     if (poll.readable(event_index)) {
       uint64_t n = 0;
       (void)!::read(event_fd_, &n, sizeof(n));
