@@ -30,6 +30,9 @@ void addInputFlags(CLI::App& app, LoadgenOptions& o) {
   app.add_option("--input-dir", o.input.dir,
                  "IDX image set (t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz])");
   app.add_option("--input-count", o.input.count, "at most this many distinct inputs");
+  app.add_option("--label-map", o.label_map,
+                 "image label -> model class, comma-separated in label order (accuracy of a "
+                 "model trained on grouped classes, e.g. 0,0,0,0,0,1,0,1,2,1)");
 }
 
 void addFaultFlags(CLI::App& app, LoadgenOptions& o) {
@@ -75,6 +78,14 @@ int parseOptions(int argc, char** argv, LoadgenOptions& o) {
     return app.exit(e);
   }
   if (!o.input.dir.empty() && o.input.kind == "random") o.input.kind = "dir";
+  if (!o.label_map.empty()) {
+    Result<std::vector<uint8_t>> map = parseLabelMap(o.label_map);
+    if (!map.isOk()) {
+      std::fprintf(stderr, "%s\n", map.status().message().c_str());
+      return 2;
+    }
+    o.input.label_map = std::move(*map);
+  }
   if (o.routes.empty() && o.endpoint.empty() && o.broker.empty()) {
     std::fprintf(stderr, "one of --routes, --endpoint or --broker is required\n");
     return 2;

@@ -24,6 +24,7 @@ struct LoadgenOptions {
   double warmup_s = 0;
   uint64_t seed = 1;
   InputSpec input;
+  std::string label_map;  // "--label-map" as given; parsed into input.label_map
   int64_t deadline_ms = 2000;
   std::string json, csv, plot, scenario;
   std::vector<std::string> pids;              // "name=PID"

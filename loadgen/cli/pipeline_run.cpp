@@ -85,7 +85,7 @@ Result<std::unique_ptr<PipelineRun>> preparePipelineRun(const LoadgenOptions& o)
   }
   InputSpec input = o.input;
   input.seed = o.seed;
-  SPIKELINE_ASSIGN_OR_RETURN(run->inputs, loadInputs(input, run->topology.input_shape));
+  SPIKELINE_ASSIGN_OR_RETURN(run->inputs, loadInputs(input, run->topology.input_shape, run->topology.timesteps));
   SPIKELINE_ASSIGN_OR_RETURN(run->action_sink, actionSink(o));
   std::vector<std::string> order;
   for (const Stage& s : run->topology.stages) order.push_back(s.name);

@@ -56,7 +56,7 @@ class BrokerCliTest : public ::testing::Test {
 TEST_F(BrokerCliTest, DeployShowsSharedOperatorsRoutesAndUndeploys) {
   const auto alpha = writeModel(redis_.dir(), "alpha");
   const auto beta =
-      writeModel(redis_.dir(), "beta", {{"v_threshold: 0.5}\n", "v_threshold: 0.75}\n"}});
+      writeModel(redis_.dir(), "beta", {{"membrane, tau: 0.002}\n", "membrane, tau: 0.004}\n"}});
   CliResult d1 = runCli("deploy " + alpha.string() + flag());
   ASSERT_EQ(d1.exit_code, 0) << d1.output;
   EXPECT_NE(d1.output.find("deployed alpha@1"), std::string::npos) << d1.output;
@@ -90,6 +90,30 @@ TEST_F(BrokerCliTest, InvalidFileIsRejectedLocallyWithLineNumbers) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("bad.yaml:"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("replicas"), std::string::npos) << r.output;
+}
+
+// A shipped model whose weight file is missing, or altered so that its sha256 no longer matches,
+// is refused by `spikeline deploy` before anything reaches the broker, with file:line:col.
+TEST_F(BrokerCliTest, MissingOrAlteredWeightsAreRefusedAtDeployWithFileAndLine) {
+  const std::filesystem::path src = std::filesystem::path(SPIKELINE_SOURCE_DIR) / "topology/models";
+  const auto dir = redis_.dir() / "weights";
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(src / "fmnist_scnn.yaml", dir / "m.yaml");
+  CliResult missing = runCli("deploy " + (dir / "m.yaml").string() + flag());
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.output.find("m.yaml:"), std::string::npos) << missing.output;
+  EXPECT_NE(missing.output.find("weight_files.main.path: cannot read weights file"),
+            std::string::npos) << missing.output;
+
+  std::string bytes = readText(src / "fmnist_scnn.safetensors");
+  bytes[bytes.size() - 1] ^= 0x01;  // one bit of one weight
+  std::ofstream(dir / "fmnist_scnn.safetensors", std::ios::binary) << bytes;
+  CliResult altered = runCli("deploy " + (dir / "m.yaml").string() + flag());
+  EXPECT_EQ(altered.exit_code, 1);
+  EXPECT_NE(altered.output.find("weight_files.main.sha256: does not match"), std::string::npos)
+      << altered.output;
+  EXPECT_EQ(runCli("models" + flag()).output.find("fmnist-scnn"), std::string::npos)
+      << "nothing was deployed";
 }
 
 TEST_F(BrokerCliTest, ErrorsFromTheBrokerAreShownAndExitNonZero) {

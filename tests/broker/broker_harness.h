@@ -128,7 +128,11 @@ inline std::filesystem::path writeModel(
   const std::filesystem::path src = std::filesystem::path(SPIKELINE_SOURCE_DIR) / "topology/models";
   std::string yaml = readText(src / "fmnist_scnn.yaml");
   replaceAll(yaml, "name: fmnist-scnn", "name: " + name);
-  for (const auto& [from, to] : edits) replaceAll(yaml, from, to);
+  for (const auto& [from, to] : edits) {
+    // An edit that no longer matches the shipped file would silently test nothing.
+    EXPECT_NE(yaml.find(from), std::string::npos) << "fmnist_scnn.yaml has no \"" << from << "\"";
+    replaceAll(yaml, from, to);
+  }
   std::filesystem::copy_file(src / "fmnist_scnn.safetensors", dir / "fmnist_scnn.safetensors",
                              std::filesystem::copy_options::overwrite_existing);
   const auto path = dir / (name + ".yaml");

@@ -12,7 +12,7 @@ using namespace spikeline::broker::testing;  // NOLINT: test helpers
 constexpr auto kChip = BackendKind::kChip;
 constexpr auto kCpu = BackendKind::kCpu;
 const std::pair<std::string, std::string> kOtherClassifier{
-    "params: {tau: 0.002, v_threshold: 0.5}\n", "params: {tau: 0.002, v_threshold: 0.75}\n"};
+    "params: {mode: membrane, tau: 0.002}\n", "params: {mode: membrane, tau: 0.004}\n"};
 
 class BrokerIntegrationTest : public ::testing::Test {
  protected:

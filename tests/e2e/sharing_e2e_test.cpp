@@ -21,10 +21,10 @@ TEST(SharingE2ETest, TwoModelsSharingStagesServeThroughOnePoolBitExact) {
   Cluster cluster;
   ASSERT_TRUE(cluster.brokerReady()) << cluster.broker().log();
   const auto path_a = writeModel(cluster.dir(), "share-a");
-  // Only the classifier's last LIF differs: encoder and features keep their identity.
+  // Only the classifier's readout differs: encoder and features keep their identity.
   const auto path_b = writeModel(cluster.dir(), "share-b",
-                                 {{"params: {tau: 0.002, v_threshold: 0.5}\n  - name: readout",
-                                   "params: {tau: 0.002, v_threshold: 0.4}\n  - name: readout"}});
+                                 {{"params: {mode: membrane, tau: 0.002}\n",
+                                   "params: {mode: membrane, tau: 0.004}\n"}});
   const Topology a = loadModel(path_a);
   const Topology b = loadModel(path_b);
   for (const char* n : {"cpu-0", "cpu-1", "cpu-2"}) ASSERT_EQ(cluster.startWorker(n, "cpu"), "");

@@ -77,8 +77,9 @@ TEST(LoadgenCliTest, OpenLoopRunReportsPercentilesAndAccuracy) {
   EXPECT_LE(lat["p99_ns"].get<int64_t>(), lat["max_ns"].get<int64_t>());
   ASSERT_TRUE(j["accuracy"].is_number()) << "fmnist input carries labels";
   EXPECT_EQ(j["labelled"], j["completed"]);
-  // The example weights are untrained (topology/models/fmnist_scnn.yaml), so only the range.
-  EXPECT_GE(j["accuracy"].get<double>(), 0.0);
+  // The shipped model is trained (docs/models.md: ~88 % on the test set); on 300 images it
+  // stays far above chance (10 %).
+  EXPECT_GE(j["accuracy"].get<double>(), 0.75);
   EXPECT_LE(j["accuracy"].get<double>(), 1.0);
   EXPECT_LE(j["correct"].get<uint64_t>(), j["labelled"].get<uint64_t>());
 }

@@ -2,6 +2,7 @@
 // describe, random inputs, and the action sink's errors for workers it does not know.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "core/dense_tensor.h"
@@ -66,6 +67,45 @@ TEST(LoadgenCliUnitTest, RandomInputsHaveTheModelShapeAndDensity) {
   }
   EXPECT_NEAR(on / (4 * 784), 0.25, 0.05);
   spec.density = 1.5;
+  EXPECT_STATUS_CODE(loadInputs(spec, Shape{1, 28, 28}).status(), StatusCode::kInvalidArgument);
+}
+
+// Debian's dataset-fashion-mnist (scripts/setup.sh installs it).
+TEST(LoadgenCliUnitTest, SequenceModelsGetOneImageRowPerTimestep) {
+  InputSpec spec;
+  spec.kind = "fmnist";
+  spec.count = 3;
+  ASSERT_OK_AND_ASSIGN(InputSet whole, loadInputs(spec, Shape{1, 28, 28}, 28));
+  ASSERT_OK_AND_ASSIGN(InputSet rows, loadInputs(spec, Shape{28}, 28));
+  ASSERT_EQ(rows.tensors.size(), 3u);
+  const auto& seq = std::get<DenseTensor>(rows.tensors[1]);
+  const auto& img = std::get<DenseTensor>(whole.tensors[1]);
+  EXPECT_EQ(seq.shape(), (Shape{28}));
+  EXPECT_EQ(seq.timesteps(), 28u);
+  EXPECT_EQ(img.timesteps(), 1u);
+  EXPECT_TRUE(std::ranges::equal(seq.floats(), img.floats()));  // row t at step t
+  EXPECT_EQ(rows.labels, whole.labels);
+  EXPECT_STATUS_CODE(loadInputs(spec, Shape{27}, 28).status(), StatusCode::kInvalidArgument);
+}
+
+TEST(LoadgenCliUnitTest, LabelMapGroupsClassesAndRejectsBadEntries) {
+  ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> map, parseLabelMap("0,0,0,0,0,1,0,1,2,1"));
+  EXPECT_EQ(map, (std::vector<uint8_t>{0, 0, 0, 0, 0, 1, 0, 1, 2, 1}));
+  for (const char* bad : {"", "0,,1", "0,x", "1,-1", "300", "1,2,"}) {
+    Result<std::vector<uint8_t>> r = parseLabelMap(bad);
+    EXPECT_STATUS_CODE(r.status(), StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_NE(parseLabelMap("0,x").status().message().find("entry 1 ('x')"), std::string::npos);
+  InputSpec spec;
+  spec.kind = "fmnist";
+  spec.count = 50;
+  ASSERT_OK_AND_ASSIGN(InputSet plain, loadInputs(spec, Shape{1, 28, 28}));
+  spec.label_map = map;
+  ASSERT_OK_AND_ASSIGN(InputSet grouped, loadInputs(spec, Shape{1, 28, 28}));
+  for (size_t i = 0; i < plain.labels.size(); ++i) {
+    EXPECT_EQ(grouped.labels[i], map[plain.labels[i]]);
+  }
+  spec.label_map = {0, 1};  // too short for labels up to 9
   EXPECT_STATUS_CODE(loadInputs(spec, Shape{1, 28, 28}).status(), StatusCode::kInvalidArgument);
 }
 

@@ -36,8 +36,9 @@ TEST(ShippedModelsTest, FashionMnistScnnIsAThreeStageFixedPipeline) {
   EXPECT_EQ(t.stages[1].placement.backends,
             (std::vector<BackendKind>{BackendKind::kChip, BackendKind::kCuda, BackendKind::kCpu}));
   EXPECT_TRUE(t.stages[1].placement.allow_fallback);
-  EXPECT_EQ(t.findOperator("conv1")->output_shape, (Shape{8, 14, 14}));
-  EXPECT_EQ(t.findOperator("pool1")->output_shape, (Shape{8, 7, 7}));
+  EXPECT_EQ(t.findOperator("conv1")->output_shape, (Shape{12, 28, 28}));
+  EXPECT_EQ(t.findOperator("pool1")->output_shape, (Shape{12, 14, 14}));
+  EXPECT_EQ(t.findOperator("lif2")->output_shape, (Shape{24, 7, 7}));
   EXPECT_EQ(t.operators.back().name, "readout");
   EXPECT_EQ(t.operators.back().output_shape, (Shape{10}));
 }

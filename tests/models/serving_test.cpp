@@ -1,0 +1,99 @@
+// Every shipped model file (topology/models/*.yaml) and the finest granularity variants
+// (tests/models/data/*_finest.yaml), deployed on a real broker (redis-server +
+// spikeline-broker, tests/e2e/cluster.h) over real `spikeline-worker --broker` processes (two
+// emulated chips for fixed models, a cpu worker per stage) and served end to end: every request
+// of 48 Fashion-MNIST test images gets exactly one result, bit-identical to the in-process
+// monolith on the CPU.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "tests/e2e/cluster.h"
+#include "tests/models/model_zoo.h"
+
+namespace spikeline::testing {
+namespace {
+
+using broker::testing::waitFor;
+
+std::vector<std::string> servedFiles() {
+  std::set<std::string> files;
+  for (const auto& dir : {kZooDir, kZooData}) {
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      const std::string name = e.path().filename().string();
+      if (e.path().extension() != ".yaml") continue;
+      if (dir == kZooData && !name.ends_with("_finest.yaml")) continue;
+      files.insert(e.path().string());
+    }
+  }
+  return {files.begin(), files.end()};
+}
+
+// Copies a model file and its weight files into `dir`, flat (a weight path like
+// ../../../topology/models/x.safetensors becomes x.safetensors), as a user deploying from one
+// folder would have them. Returns the copy's path.
+std::filesystem::path copyModel(const std::filesystem::path& yaml, const std::filesystem::path& dir) {
+  std::ifstream in(yaml);
+  std::string text, line;
+  while (std::getline(in, line)) {
+    const std::string key = "    path: ";
+    if (line.starts_with(key)) {
+      const std::filesystem::path weights = yaml.parent_path() / line.substr(key.size());
+      std::filesystem::copy_file(weights, dir / weights.filename(),
+                                 std::filesystem::copy_options::overwrite_existing);
+      line = key + weights.filename().string();
+    }
+    text += line + "\n";
+  }
+  const auto out = dir / yaml.filename();
+  std::ofstream(out) << text;
+  return out;
+}
+
+class ServingTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ServingTest, DeploysAndServesBitIdenticalToTheMonolith) {
+  const std::filesystem::path path = GetParam();
+  const Topology t = loadModel(path);
+  ASSERT_FALSE(t.stages.empty());
+  Cluster cluster;
+  ASSERT_TRUE(cluster.brokerReady()) << cluster.broker().log();
+  if (t.precision == Precision::kFixed) {
+    for (const char* n : {"chip-0", "chip-1"}) ASSERT_EQ(cluster.startWorker(n, "chip"), "");
+  }
+  size_t wanted = 0;
+  for (const Stage& s : t.stages) wanted += s.placement.replicas + s.placement.standby;
+  for (size_t i = 0; i < wanted; ++i) {
+    ASSERT_EQ(cluster.startWorker("cpu-" + std::to_string(i), "cpu"), "");
+  }
+  auto deployed = cluster.deploy(copyModel(path, cluster.dir()));
+  ASSERT_TRUE(deployed.isOk()) << deployed.status().toString();
+  std::map<std::string, size_t> shape;
+  for (const Stage& s : t.stages) shape[s.name] = s.placement.replicas;
+  const std::string model = t.model.toString();
+  ASSERT_TRUE(waitFor([&] { return cluster.routedAs(model, shape); }, 20'000))
+      << cluster.routes().dump();
+
+  auto inputs = zooInputs(t, 48, {});
+  ASSERT_TRUE(inputs.isOk()) << inputs.status().toString();
+  auto client = cluster.makeClient(t);
+  ASSERT_NE(client, nullptr);
+  const LoadRecord rec = runClosedLoop(*client, t.model, inputs->tensors, 8, 10'000, 60'000);
+  EXPECT_FALSE(rec.timed_out);
+  EXPECT_TRUE(rec.errors.empty()) << (rec.error_messages.empty() ? "" : rec.error_messages[0]);
+  expectMatchesMonolith(t, rec, inputs->tensors);
+  std::cout << "[ zoo ] " << model << ": " << rec.completed << " served through "
+            << t.stages.size() << " stages\n";
+}
+
+std::string nameOf(const ::testing::TestParamInfo<std::string>& info) {
+  std::string s = std::filesystem::path(info.param).stem().string();
+  std::erase(s, '_');
+  return s;
+}
+
+INSTANTIATE_TEST_SUITE_P(Shipped, ServingTest, ::testing::ValuesIn(servedFiles()), nameOf);
+
+}  // namespace
+}  // namespace spikeline::testing
