@@ -175,6 +175,14 @@ Result<OperatorSignature> checkFlatten(const Ctx& c) {
   return OperatorSignature{Shape{uint32_t(c.shapes[0].numel())}, c.kinds[0], true};
 }
 
+// to_tokens: [C, H, W] -> [H*W, C] (Spikformer's flatten(2).transpose), value kind kept.
+Result<OperatorSignature> checkToTokens(const Ctx& c) {
+  SPIKELINE_RETURN_IF_ERROR(checkKnownNames(c, {}, {}));
+  SPIKELINE_RETURN_IF_ERROR(requireRank(c, 0, 3, "[C, H, W]"));
+  const Shape& in = c.shapes[0];
+  return OperatorSignature{Shape{in[1] * in[2], in[0]}, c.kinds[0], true};
+}
+
 Result<OperatorSignature> checkElementwise(const Ctx& c) {
   SPIKELINE_RETURN_IF_ERROR(checkKnownNames(c, {}, {}));
   if (c.shapes[0] != c.shapes[1]) {
@@ -215,7 +223,7 @@ struct KindEntry {
   Result<OperatorSignature> (*check)(const Ctx&);
 };
 
-constexpr std::array<KindEntry, 18> kKinds = {{
+constexpr std::array<KindEntry, 19> kKinds = {{
     {"encode_direct", 1, checkEncoder},
     {"encode_rate", 1, checkEncoder},
     {"encode_latency", 1, checkEncoder},
@@ -233,6 +241,7 @@ constexpr std::array<KindEntry, 18> kKinds = {{
     {"self_attention", 3, checkAttention},
     {"graph_aggregate", 1, checkGraph},
     {"readout", 1, checkReadout},
+    {"to_tokens", 1, checkToTokens},
     {"", 0, nullptr},
 }};
 constexpr size_t kNumKinds = kKinds.size() - 1;

@@ -62,6 +62,9 @@ Result<OperatorSignature> checkConv2d(const Ctx& c) {
                            ValueKind::kDense, true};
 }
 
+// Two forms: the flattening form (in == numel(input), output [out]) and the per-row form
+// (rank >= 2, in == the input's last dimension, output [R..., out]: nn.Linear on the last
+// dimension). When both fit (every leading dimension is 1) the flattening form wins.
 Result<OperatorSignature> checkLinear(const Ctx& c) {
   SPIKELINE_RETURN_IF_ERROR(checkKnownNames(c, {}, {"weight", "bias"}));
   auto w = c.spec.weights.find("weight");
@@ -69,14 +72,23 @@ Result<OperatorSignature> checkLinear(const Ctx& c) {
   const Shape& ws = w->second.shape;
   if (ws.rank() != 2)
     return fieldError("weights.weight", "must have rank 2 (out, in), got " + ws.toString());
-  if (ws[1] != c.shapes[0].numel()) {
-    return fieldError("weights.weight", "shape " + ws.toString() + " expects " +
-                                            std::to_string(ws[1]) + " inputs, input " +
-                                            c.shapes[0].toString() + " has " +
-                                            std::to_string(c.shapes[0].numel()));
+  const Shape& in = c.shapes[0];
+  const bool flattening = ws[1] == in.numel();
+  const bool per_row = !flattening && in.rank() >= 2 && ws[1] == in.dims().back();
+  if (!flattening && !per_row) {
+    return fieldError("weights.weight",
+                      "shape " + ws.toString() + " expects " + std::to_string(ws[1]) +
+                          " inputs; linear takes either the whole input flattened (in = " +
+                          std::to_string(in.numel()) + " for input " + in.toString() +
+                          ") or, for an input of rank >= 2, each row of its last dimension (in = " +
+                          (in.rank() >= 2 ? std::to_string(in.dims().back()) : "n/a, rank 1") +
+                          ")");
   }
   SPIKELINE_RETURN_IF_ERROR(weightShape(c, "bias", Shape{ws[0]}, false));
-  return OperatorSignature{Shape{ws[0]}, ValueKind::kDense, true};
+  if (flattening) return OperatorSignature{Shape{ws[0]}, ValueKind::kDense, true};
+  std::vector<uint32_t> out = in.dims();
+  out.back() = ws[0];
+  return OperatorSignature{Shape(std::move(out)), ValueKind::kDense, true};
 }
 
 Result<OperatorSignature> checkPool(const Ctx& c) {

@@ -157,15 +157,35 @@ Result<math::PoolGeometry> poolGeometry(const OperatorSpec& spec) {
   return g;
 }
 
-Result<DenseWeights> linearWeights(const OperatorSpec& spec) {
+Result<math::TokenGeometry> tokenGeometry(const OperatorSpec& spec) {
+  const Shape& x = spec.input_shape;
+  if (x.rank() != 3 || x.numel() == 0) {
+    return fieldError(
+        "inputs", "to_tokens expects a non-empty input of rank 3 [C, H, W], got " + x.toString());
+  }
+  return math::TokenGeometry{x[0], x[1] * x[2]};
+}
+
+Result<LinearLayout> linearLayout(const OperatorSpec& spec) {
   const WeightTensor* w = findWeight(spec, "weight");
   if (w == nullptr || w->shape.rank() != 2) {
     return fieldError("weights.weight", "linear needs a weight of rank 2 (out, in)");
   }
-  if (w->shape[1] != spec.input_shape.numel()) {
-    return fieldError("weights.weight", "shape " + w->shape.toString() + " does not match input " +
-                                            spec.input_shape.toString());
+  const Shape& x = spec.input_shape;
+  LinearLayout l{1, w->shape[1], w->shape[0]};
+  if (l.in == x.numel()) return l;
+  if (x.rank() >= 2 && l.in > 0 && l.in == x.dims().back()) {
+    l.rows = static_cast<uint32_t>(x.numel() / l.in);
+    return l;
   }
+  return fieldError("weights.weight", "shape " + w->shape.toString() +
+                                          " matches neither the flattened input " + x.toString() +
+                                          " nor its last dimension");
+}
+
+Result<DenseWeights> linearWeights(const OperatorSpec& spec) {
+  SPIKELINE_RETURN_IF_ERROR(linearLayout(spec).status());
+  const WeightTensor* w = findWeight(spec, "weight");
   DenseWeights d;
   d.out = w->shape[0];
   SPIKELINE_RETURN_IF_ERROR(checkWeight(w, "weight", w->shape.numel()));

@@ -38,6 +38,8 @@ Result<ReadoutConfig> readoutConfig(const OperatorSpec& spec);
 Result<math::ConvGeometry> convGeometry(const OperatorSpec& spec);
 // max/avg/sumpool2d geometry from spec.input_shape [C, H, W] and params.
 Result<math::PoolGeometry> poolGeometry(const OperatorSpec& spec);
+// to_tokens geometry from spec.input_shape [C, H, W] (kInvalidArgument for another rank).
+Result<math::TokenGeometry> tokenGeometry(const OperatorSpec& spec);
 
 // Float weights of linear (out, in) or conv2d (Cout, Cin/groups, kH, kW) in PyTorch layout, with
 // batch norm folded in (computed in double, rounded to float once) and a bias of `out` values
@@ -48,6 +50,15 @@ struct DenseWeights {
   std::vector<float> bias;
 };
 Result<DenseWeights> linearWeights(const OperatorSpec& spec);
+// linear's two forms (core/operator_catalog.h): the flattening form (in = numel(input), rows = 1,
+// output [out]) and the per-row form (in = the input's last dimension, rows = numel / in, output
+// [R..., out]); input element r * in + i feeds output r * out + o through W[o][i].
+struct LinearLayout {
+  uint32_t rows = 1;
+  uint32_t in = 0;
+  uint32_t out = 0;
+};
+Result<LinearLayout> linearLayout(const OperatorSpec& spec);
 Result<DenseWeights> conv2dWeights(const OperatorSpec& spec);
 // recurrent_lif's recurrent weights (N, N) with N = numel(input): present, finite, and
 // N <= 2^24 (kUnimplemented beyond: spike sums must stay exact in int32). Borrowed from spec.

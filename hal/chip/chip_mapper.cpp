@@ -37,8 +37,11 @@ Result<Connectivity> connectivityOf(const OperatorSpec& spec, const Shape& outpu
   }
   c.neurons = static_cast<uint32_t>(neurons);
   if (spec.kind == "linear") {
+    // Each output neuron stores the synapses of its own row only (the per-row form's weights are
+    // shared by the rows, but the core holds one copy per neuron, like any dense layer).
+    SPIKELINE_ASSIGN_OR_RETURN(LinearLayout l, linearLayout(spec));
     c.layout = SynapseLayout::kDense;
-    c.fan_in = static_cast<uint32_t>(spec.input_shape.numel());
+    c.fan_in = l.in;
   } else if (spec.kind == "recurrent_lif") {
     c.layout = SynapseLayout::kDense;
     c.fan_in = c.neurons;  // W_rec: every neuron hears every neuron's previous spike

@@ -17,7 +17,8 @@ namespace spikeline::hal {
 
 enum class SynapseLayout : uint8_t {
   kNone = 0,          // no synapses: neurons only (lif, pooling, add, ...)
-  kDense = 1,         // every neuron stores fan_in entries (linear, recurrent_lif)
+  kDense = 1,         // every neuron stores fan_in entries (linear: its row's `in` inputs;
+                      // recurrent_lif: every neuron)
   kSharedKernel = 2,  // one kernel of fan_in entries per output channel (conv2d weight sharing)
   kSharedRows = 3,    // one row of varying length per group of neurons (graph_aggregate: a
                       // node's edge list, shared by its features)

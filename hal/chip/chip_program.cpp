@@ -32,6 +32,7 @@ constexpr KindEntry kKinds[] = {
     {"iand", &buildElementwiseProgram},
     {"readout", &buildReadoutProgram},
     {"graph_aggregate", &buildGraphProgram},
+    {"to_tokens", &buildElementwiseProgram},
 };
 
 const KindEntry* findKind(std::string_view kind) {

@@ -33,7 +33,8 @@ ProgramResult buildRecurrentLifProgram(const OperatorSpec& spec, const OperatorS
 ProgramResult buildReadoutProgram(const OperatorSpec& spec, const OperatorSignature& sig,
                                   const ChipPlacement& placement);
 
-// chip_elementwise.cpp: encoders, pooling, flatten, add, iand (no synapses).
+// chip_elementwise.cpp: encoders, pooling; chip_combine.cpp: flatten, to_tokens, add, iand (no
+// synapses).
 ProgramResult buildEncoderProgram(const OperatorSpec& spec, const OperatorSignature& sig,
                                   const ChipPlacement& placement);
 ProgramResult buildPoolProgram(const OperatorSpec& spec, const OperatorSignature& sig,

@@ -1,5 +1,5 @@
-// linear and conv2d on the chip: each core holds the synapses of its neuron slice and integrates
-// the input events the router delivers to it, in exact int64 partial sums.
+// linear (both forms) and conv2d on the chip: each core holds the synapses of its neuron slice and
+// integrates the input events the router delivers to it, in exact int64 partial sums.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -14,10 +14,13 @@
 namespace spikeline::hal {
 namespace {
 
-// One core of a linear layer: CSR from input address to (local neuron, int8 weight).
+// One core of a linear layer: CSR from input address to (local neuron, int8 weight), over the
+// input addresses its neurons' rows read: [addr_begin, addr_end) (the whole input in the
+// flattening form; in the per-row form only the rows its slice touches).
 struct LinearCore {
   uint32_t begin = 0, end = 0;
-  std::vector<uint32_t> row_ptr;  // fan_in + 1
+  uint32_t addr_begin = 0, addr_end = 0;
+  std::vector<uint32_t> row_ptr;  // addr_end - addr_begin + 1
   std::vector<uint32_t> target;   // local neuron index
   std::vector<int8_t> weight;
   std::vector<int32_t> bias_q;  // per local neuron, at 2^-F
@@ -25,17 +28,13 @@ struct LinearCore {
 
 class LinearProgram final : public ChipProgram {
  public:
-  LinearProgram(const OperatorSpec& spec, Shape out_shape, uint32_t fan_in, int shift,
-                std::vector<LinearCore> cores)
-      : spec_(spec),
-        out_shape_(std::move(out_shape)),
-        fan_in_(fan_in),
-        shift_(shift),
-        cores_(std::move(cores)) {}
+  LinearProgram(const OperatorSpec& spec, Shape out_shape, int shift, std::vector<LinearCore> cores)
+      : spec_(spec), out_shape_(std::move(out_shape)), shift_(shift), cores_(std::move(cores)) {}
 
   Result<Tensor> run(std::span<const Tensor* const> inputs, const RunContext&,
                      CoreActivity& activity) const override {
-    SPIKELINE_ASSIGN_OR_RETURN(uint32_t steps, checkInputs(inputs, 1, {fan_in_, false}, spec_));
+    SPIKELINE_ASSIGN_OR_RETURN(uint32_t steps,
+                               checkInputs(inputs, 1, {spec_.input_shape.numel(), false}, spec_));
     const Tensor& in = *inputs[0];
     const int f = static_cast<int>(spec_.frac_bits);
     const int in_bits = inputBits(in, f);
@@ -44,17 +43,22 @@ class LinearProgram final : public ChipProgram {
     std::span<int32_t> values = out.mutableInts();
     std::vector<InputEvent> events;
     std::vector<int64_t> acc;
+    auto before = [](const InputEvent& ev, uint32_t a) { return ev.address < a; };
     for (uint32_t t = 0; t < steps; ++t) {
       gatherEvents(in, t, events);
       for (const LinearCore& core : cores_) {
         acc.assign(core.end - core.begin, 0);
-        for (const InputEvent& ev : events) {
-          for (uint32_t e = core.row_ptr[ev.address]; e < core.row_ptr[ev.address + 1]; ++e) {
-            acc[core.target[e]] += int64_t{core.weight[e]} * ev.value;
+        // The router delivers a core only the events of the addresses its table has rows for.
+        const auto lo = std::lower_bound(events.begin(), events.end(), core.addr_begin, before);
+        const auto hi = std::lower_bound(lo, events.end(), core.addr_end, before);
+        for (auto ev = lo; ev != hi; ++ev) {
+          const uint32_t a = ev->address - core.addr_begin;
+          for (uint32_t e = core.row_ptr[a]; e < core.row_ptr[a + 1]; ++e) {
+            acc[core.target[e]] += int64_t{core.weight[e]} * ev->value;
           }
-          activity.synaptic_events += core.row_ptr[ev.address + 1] - core.row_ptr[ev.address];
+          activity.synaptic_events += core.row_ptr[a + 1] - core.row_ptr[a];
         }
-        activity.spikes_routed += events.size();
+        activity.spikes_routed += uint64_t(hi - lo);
         activity.neuron_updates += acc.size();
         for (uint32_t j = 0; j < acc.size(); ++j) {
           values[size_t(t) * n_out + core.begin + j] =
@@ -68,10 +72,38 @@ class LinearProgram final : public ChipProgram {
  private:
   OperatorSpec spec_;
   Shape out_shape_;
-  uint32_t fan_in_;
   int shift_;
   std::vector<LinearCore> cores_;
 };
+
+// The synapse table of output neurons [s.neuron_begin, s.neuron_end): neuron n = r * out + o
+// hears input addresses r * in + i through W[o][i] — exactly `in` entries per neuron.
+LinearCore linearCore(const CoreSlice& s, const LinearLayout& l, const FixedWeights& q) {
+  LinearCore core;
+  core.begin = s.neuron_begin;
+  core.end = s.neuron_end;
+  const uint32_t n = core.end - core.begin;
+  if (n > 0) {
+    core.addr_begin = core.begin / l.out * l.in;
+    core.addr_end = ((core.end - 1) / l.out + 1) * l.in;
+  }
+  core.row_ptr.resize(size_t(core.addr_end - core.addr_begin) + 1);
+  core.target.reserve(size_t(l.in) * n);
+  core.weight.reserve(size_t(l.in) * n);
+  for (uint32_t a = core.addr_begin; a < core.addr_end; ++a) {
+    core.row_ptr[a - core.addr_begin] = static_cast<uint32_t>(core.target.size());
+    const uint32_t r = a / l.in, i = a % l.in;
+    const uint32_t lo = std::max(core.begin, r * l.out), hi = std::min(core.end, (r + 1) * l.out);
+    for (uint32_t nn = lo; nn < hi; ++nn) {
+      core.target.push_back(nn - core.begin);
+      core.weight.push_back(q.weight.values[size_t(nn - r * l.out) * l.in + i]);
+    }
+  }
+  core.row_ptr.back() = static_cast<uint32_t>(core.target.size());
+  core.bias_q.resize(n);
+  for (uint32_t j = 0; j < n; ++j) core.bias_q[j] = q.bias_q[(core.begin + j) % l.out];
+  return core;
+}
 
 // Kernel height/width the event scatter handles (the catalog's kernels are far smaller).
 constexpr uint32_t kMaxTaps = 64;
@@ -176,31 +208,13 @@ class Conv2dProgram final : public ChipProgram {
 
 ProgramResult buildLinearProgram(const OperatorSpec& spec, const OperatorSignature& sig,
                                  const ChipPlacement& placement) {
+  SPIKELINE_ASSIGN_OR_RETURN(LinearLayout layout, linearLayout(spec));
   SPIKELINE_ASSIGN_OR_RETURN(DenseWeights w, linearWeights(spec));
   const FixedWeights q = quantizeDenseWeights(w, spec.frac_bits);
-  const uint32_t fan_in = static_cast<uint32_t>(spec.input_shape.numel());
   std::vector<LinearCore> cores;
-  for (const CoreSlice& s : placement.slices) {
-    LinearCore core;
-    core.begin = s.neuron_begin;
-    core.end = s.neuron_end;
-    const uint32_t n = core.end - core.begin;
-    core.row_ptr.resize(size_t(fan_in) + 1);
-    core.target.reserve(size_t(fan_in) * n);
-    core.weight.reserve(size_t(fan_in) * n);
-    for (uint32_t i = 0; i < fan_in; ++i) {
-      core.row_ptr[i] = static_cast<uint32_t>(core.target.size());
-      for (uint32_t j = 0; j < n; ++j) {
-        core.target.push_back(j);
-        core.weight.push_back(q.weight.values[size_t(core.begin + j) * fan_in + i]);
-      }
-    }
-    core.row_ptr[fan_in] = static_cast<uint32_t>(core.target.size());
-    core.bias_q.assign(q.bias_q.begin() + core.begin, q.bias_q.begin() + core.end);
-    cores.push_back(std::move(core));
-  }
-  return std::unique_ptr<ChipProgram>(std::make_unique<LinearProgram>(
-      spec, sig.output_shape, fan_in, q.weight.shift, std::move(cores)));
+  for (const CoreSlice& s : placement.slices) cores.push_back(linearCore(s, layout, q));
+  return std::unique_ptr<ChipProgram>(
+      std::make_unique<LinearProgram>(spec, sig.output_shape, q.weight.shift, std::move(cores)));
 }
 
 ProgramResult buildConv2dProgram(const OperatorSpec& spec, const OperatorSignature& sig,

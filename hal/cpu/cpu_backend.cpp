@@ -29,7 +29,9 @@ cpu::KernelResult makeKernel(const OperatorSpec& spec, const cpu::KernelOptions&
   if (k == "conv2d") return cpu::makeConv2dKernel(spec, options);
   if (k == "lif" || k == "if" || k == "recurrent_lif") return cpu::makeNeuronKernel(spec);
   if (k == "maxpool2d" || k == "avgpool2d" || k == "sumpool2d") return cpu::makePoolKernel(spec);
-  if (k == "flatten" || k == "add" || k == "iand") return cpu::makeElementwiseKernel(spec);
+  if (k == "flatten" || k == "to_tokens" || k == "add" || k == "iand") {
+    return cpu::makeElementwiseKernel(spec);
+  }
   if (k == "self_attention") return cpu::makeAttentionKernel(spec);
   if (k == "graph_aggregate") return cpu::makeGraphKernel(spec);
   if (k == "readout") return cpu::makeReadoutKernel(spec);

@@ -70,10 +70,11 @@ struct EncodeArgs {
 };
 cudaError_t launchEncode(const EncodeArgs& a, InputView x, OutputView y, cudaStream_t s);
 
-// linear: W [out][in] (float or int8 at 2^-shift), bias [out].
+// linear: W [out][in] (float or int8 at 2^-shift), bias [out], applied to each of `rows` rows
+// of the input (1: the flattening form): y[t][r][o] from x[t][r * in .. r * in + in).
 struct LinearArgs {
   Precision2 p;
-  uint32_t in = 0, out = 0, steps = 0;
+  uint32_t rows = 1, in = 0, out = 0, steps = 0;
   const float* w = nullptr;
   const float* bias = nullptr;
   const int8_t* wq = nullptr;
@@ -128,6 +129,13 @@ cudaError_t launchPool(const PoolArgs& a, InputView x, OutputView y, cudaStream_
 // add: y = a + b (spikes count 1.0; fixed saturates to int32).
 cudaError_t launchAdd(Precision2 p, uint32_t steps, InputView a, InputView b, OutputView y,
                       cudaStream_t s);
+// to_tokens: [C, H, W] -> [H*W, C], spikes (y.bits) or values copied unchanged.
+struct TokensArgs {
+  math::TokenGeometry g;
+  uint32_t steps = 0;
+};
+cudaError_t launchToTokens(const TokensArgs& a, InputView x, OutputView y, cudaStream_t s);
+
 // iand: y = (NOT a) AND b over `words` packed words.
 cudaError_t launchIand(const uint64_t* a, const uint64_t* b, unsigned long long* y, size_t words,
                        cudaStream_t s);

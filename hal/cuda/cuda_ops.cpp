@@ -127,13 +127,15 @@ Status compileFamily(CudaOperator& op, cudaStream_t stream) {
   }
   if (k == "linear") {
     op.family = Family::kLinear;
+    SPIKELINE_ASSIGN_OR_RETURN(LinearLayout layout, linearLayout(spec));
     SPIKELINE_ASSIGN_OR_RETURN(DenseWeights w, linearWeights(spec));
-    if (op.precision.fixed && spec.input_shape.numel() > kMaxFixedInputs) {
-      return unimplemented("inputs: fixed linear supports at most 2^24 inputs");
+    if (op.precision.fixed && layout.in > kMaxFixedInputs) {
+      return unimplemented("inputs: fixed linear supports at most 2^24 inputs per output");
     }
     op.linear.p = op.precision;
-    op.linear.in = static_cast<uint32_t>(spec.input_shape.numel());
-    op.linear.out = w.out;
+    op.linear.rows = layout.rows;
+    op.linear.in = layout.in;
+    op.linear.out = layout.out;
     return uploadDense(op, w, op.linear, stream);
   }
   if (k == "conv2d") {
@@ -174,6 +176,11 @@ Status compileFamily(CudaOperator& op, cudaStream_t stream) {
   if (k == "self_attention") {
     op.family = Family::kAttention;
     return compileAttention(op);
+  }
+  if (k == "to_tokens") {
+    op.family = Family::kToTokens;
+    SPIKELINE_ASSIGN_OR_RETURN(op.tokens.g, tokenGeometry(spec));
+    return Status::ok();
   }
   if (k == "flatten" || k == "add" || k == "iand") {
     op.family = k == "flatten" ? Family::kFlatten : k == "add" ? Family::kAdd : Family::kIand;

@@ -32,7 +32,8 @@ enum class Family : uint8_t {
   kIand,
   kReadout,
   kGraph,
-  kAttention
+  kAttention,
+  kToTokens
 };
 
 // Device scratch of one stream, grown to the largest frame seen (activations; weights live in
@@ -70,6 +71,7 @@ class CudaOperator final : public CompiledOperator {
   ReadoutArgs readout;
   GraphArgs graph;
   AttentionArgs attention;
+  TokensArgs tokens;
   std::vector<DeviceBuffer> weights;  // owned; the args above point into them
 };
 

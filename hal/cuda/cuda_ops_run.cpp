@@ -166,6 +166,8 @@ bool outputIsSpikes(const CudaOperator& op, const Tensor& x0) {
       return true;
     case Family::kPool:
       return op.pool.mode == PoolMode::kMax && isSpikes(x0);
+    case Family::kToTokens:
+      return isSpikes(x0);
     default:
       return false;
   }
@@ -241,6 +243,11 @@ Status launchFamily(const CudaOperator& op, uint32_t t_in, uint32_t steps, const
       AttentionArgs at = op.attention;
       at.steps = steps;
       return cudaStatus(launchAttention(at, a, b, in[2], y, s), "self_attention");
+    }
+    case Family::kToTokens: {
+      TokensArgs k = op.tokens;
+      k.steps = steps;
+      return cudaStatus(launchToTokens(k, a, y, s), "to_tokens");
     }
     case Family::kFlatten:
       break;

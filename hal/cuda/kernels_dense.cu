@@ -1,5 +1,5 @@
-// Kernels without neuron state: encoders, linear, conv2d, pooling, add, iand. One thread per
-// output element (grid-stride), per-element math from hal/math.
+// Kernels without neuron state: encoders, linear, conv2d, pooling, to_tokens, add, iand. One
+// thread per output element (grid-stride), per-element math from hal/math.
 #include <float.h>
 
 #include "hal/cuda/cuda_kernels.h"
@@ -50,21 +50,33 @@ __global__ void encodeKernel(EncodeArgs a, InputView x, OutputView y) {
   }
 }
 
+// Word `wd` of step t's spikes, keeping only addresses in [begin, end).
+__device__ uint64_t spikeWordIn(const InputView& x, uint32_t t, uint32_t wd, uint32_t begin,
+                                uint32_t end) {
+  uint64_t b = x.bits[size_t(t) * x.words + wd];
+  const uint32_t lo = wd * 64u;
+  if (begin > lo) b &= ~0ull << (begin - lo);
+  if (end < lo + 64u) b &= (1ull << (end - lo)) - 1ull;
+  return b;
+}
+
 __global__ void linearKernel(LinearArgs a, InputView x, OutputView y) {
-  const size_t total = size_t(a.steps) * a.out;
+  const uint32_t n_out = a.rows * a.out;
+  const size_t total = size_t(a.steps) * n_out;
   for (size_t k = firstIndex(); k < total; k += strideAll()) {
-    const uint32_t t = static_cast<uint32_t>(k / a.out), o = static_cast<uint32_t>(k % a.out);
+    const uint32_t t = static_cast<uint32_t>(k / n_out), ro = static_cast<uint32_t>(k % n_out);
+    const uint32_t r = ro / a.out, o = ro % a.out;
+    const uint32_t begin = r * a.in, end = begin + a.in;  // this row's input addresses
     if (a.p.fixed) {
       const int8_t* w = a.wq + size_t(o) * a.in;
       int64_t acc = 0;
       if (x.bits != nullptr) {
-        const uint64_t* row = x.bits + size_t(t) * x.words;
-        for (uint32_t wd = 0; wd < x.words; ++wd) {
-          for (uint64_t b = row[wd]; b != 0; b &= b - 1)
-            acc += w[wd * 64u + __ffsll(static_cast<long long>(b)) - 1];
+        for (uint32_t wd = begin / 64u; wd * 64u < end; ++wd) {
+          for (uint64_t b = spikeWordIn(x, t, wd, begin, end); b != 0; b &= b - 1)
+            acc += w[wd * 64u + __ffsll(static_cast<long long>(b)) - 1 - begin];
         }
       } else {
-        const int32_t* xq = x.q + size_t(t) * a.in;
+        const int32_t* xq = x.q + size_t(t) * x.n + begin;
         for (uint32_t i = 0; i < a.in; ++i) acc += int64_t{w[i]} * xq[i];
       }
       const int in_bits = x.bits != nullptr ? 0 : a.p.frac_bits;
@@ -73,13 +85,12 @@ __global__ void linearKernel(LinearArgs a, InputView x, OutputView y) {
       const float* w = a.w + size_t(o) * a.in;
       float acc = 0.0f;
       if (x.bits != nullptr) {
-        const uint64_t* row = x.bits + size_t(t) * x.words;
-        for (uint32_t wd = 0; wd < x.words; ++wd) {
-          for (uint64_t b = row[wd]; b != 0; b &= b - 1)
-            acc += w[wd * 64u + __ffsll(static_cast<long long>(b)) - 1];
+        for (uint32_t wd = begin / 64u; wd * 64u < end; ++wd) {
+          for (uint64_t b = spikeWordIn(x, t, wd, begin, end); b != 0; b &= b - 1)
+            acc += w[wd * 64u + __ffsll(static_cast<long long>(b)) - 1 - begin];
         }
       } else {
-        const float* xf = x.f + size_t(t) * a.in;
+        const float* xf = x.f + size_t(t) * x.n + begin;
         for (uint32_t i = 0; i < a.in; ++i) acc += w[i] * xf[i];
       }
       y.f[k] = acc + a.bias[o];
@@ -182,6 +193,22 @@ __global__ void addKernel(Precision2 p, uint32_t steps, InputView a, InputView b
   }
 }
 
+__global__ void toTokensKernel(TokensArgs a, InputView x, OutputView y) {
+  const uint32_t n = a.g.channels * a.g.plane;
+  const size_t total = size_t(a.steps) * n;
+  for (size_t k = firstIndex(); k < total; k += strideAll()) {
+    const uint32_t t = static_cast<uint32_t>(k / n), o = static_cast<uint32_t>(k % n);
+    const uint32_t i = a.g.sourceOf(o);
+    if (y.bits != nullptr) {
+      if (spikeAt(x, t, i)) setSpike(y, t, o);
+    } else if (y.q != nullptr) {
+      y.q[k] = x.q[size_t(t) * n + i];
+    } else {
+      y.f[k] = x.f[size_t(t) * n + i];
+    }
+  }
+}
+
 __global__ void iandKernel(const uint64_t* a, const uint64_t* b, unsigned long long* y,
                            size_t words) {
   for (size_t k = firstIndex(); k < words; k += strideAll()) y[k] = ~a[k] & b[k];
@@ -196,7 +223,7 @@ cudaError_t launchEncode(const EncodeArgs& a, InputView x, OutputView y, cudaStr
 }
 
 cudaError_t launchLinear(const LinearArgs& a, InputView x, OutputView y, cudaStream_t s) {
-  linearKernel<<<blocksFor(size_t(a.steps) * a.out), kThreads, 0, s>>>(a, x, y);
+  linearKernel<<<blocksFor(size_t(a.steps) * a.rows * a.out), kThreads, 0, s>>>(a, x, y);
   return cudaGetLastError();
 }
 
@@ -215,6 +242,12 @@ cudaError_t launchPool(const PoolArgs& a, InputView x, OutputView y, cudaStream_
 cudaError_t launchAdd(Precision2 p, uint32_t steps, InputView a, InputView b, OutputView y,
                       cudaStream_t s) {
   addKernel<<<blocksFor(size_t(steps) * y.n), kThreads, 0, s>>>(p, steps, a, b, y);
+  return cudaGetLastError();
+}
+
+cudaError_t launchToTokens(const TokensArgs& a, InputView x, OutputView y, cudaStream_t s) {
+  const size_t total = size_t(a.steps) * a.g.channels * a.g.plane;
+  toTokensKernel<<<blocksFor(total), kThreads, 0, s>>>(a, x, y);
   return cudaGetLastError();
 }
 

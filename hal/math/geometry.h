@@ -1,6 +1,6 @@
-// Plain geometry of windowed operators (conv2d, pooling) and the index arithmetic every backend
-// shares. Values built on the host from OperatorSpec params (hal/op_params.h); header-only,
-// host and device; safe from any thread.
+// Plain geometry of windowed operators (conv2d, pooling) and of to_tokens, and the index
+// arithmetic every backend shares. Values built on the host from OperatorSpec params
+// (hal/op_params.h); header-only, host and device; safe from any thread.
 #pragma once
 
 #include <stdint.h>
@@ -50,6 +50,16 @@ struct PoolGeometry {
   uint32_t kh = 1, kw = 1;
   uint32_t stride_h = 1, stride_w = 1;
   uint32_t pad_h = 0, pad_w = 0;
+};
+
+// to_tokens over [C, H, W] -> [H*W, C]: output element o = p * C + c (token p = h * W + w, channel
+// c) copies input element c * (H*W) + p.
+struct TokenGeometry {
+  uint32_t channels = 0;  // C
+  uint32_t plane = 0;     // H * W: tokens
+
+  SPIKELINE_HD uint32_t sourceOf(uint32_t o) const { return (o % channels) * plane + o / channels; }
+  SPIKELINE_HD uint32_t targetOf(uint32_t i) const { return (i % plane) * channels + i / plane; }
 };
 
 }  // namespace spikeline::hal::math

@@ -34,7 +34,8 @@ void expectFieldError(const Result<OperatorSignature>& r, std::string_view field
 }
 
 TEST(OperatorCatalogTest, ListsKnownKinds) {
-  EXPECT_EQ(operatorKinds().size(), 17u);
+  EXPECT_EQ(operatorKinds().size(), 18u);
+  EXPECT_EQ(operatorKinds().back(), "to_tokens");  // appended: the existing order is kept
   EXPECT_TRUE(isKnownOperatorKind("conv2d"));
   EXPECT_FALSE(isKnownOperatorKind("conv3d"));
   EXPECT_EQ(operatorInputCount("self_attention"), 3u);
@@ -91,6 +92,42 @@ TEST(OperatorCatalogTest, LinearChecksFanIn) {
   expectFieldError(infer1(s, Shape{99}, ValueKind::kSpikes), "weights.weight");
   s.weights["bias"] = zeros(Shape{9});
   expectFieldError(infer1(s, Shape{100}, ValueKind::kSpikes), "weights.bias");
+}
+
+TEST(OperatorCatalogTest, LinearAppliesPerRowOnTheLastDimension) {
+  OperatorSpec s = spec("linear");
+  s.weights["weight"] = zeros(Shape{10, 5});
+  s.weights["bias"] = zeros(Shape{10});
+  ASSERT_OK_AND_ASSIGN(OperatorSignature rows, infer1(s, Shape{4, 5}, ValueKind::kSpikes));
+  EXPECT_EQ(rows.output_shape, (Shape{4, 10}));
+  EXPECT_EQ(rows.output_kind, ValueKind::kDense);
+  ASSERT_OK_AND_ASSIGN(OperatorSignature deep, infer1(s, Shape{2, 3, 5}, ValueKind::kDense));
+  EXPECT_EQ(deep.output_shape, (Shape{2, 3, 10}));
+  // in == numel as well: the flattening form wins.
+  ASSERT_OK_AND_ASSIGN(OperatorSignature one, infer1(s, Shape{1, 5}, ValueKind::kSpikes));
+  EXPECT_EQ(one.output_shape, (Shape{10}));
+}
+
+TEST(OperatorCatalogTest, LinearMismatchExplainsBothForms) {
+  OperatorSpec s = spec("linear");
+  s.weights["weight"] = zeros(Shape{10, 7});
+  Result<OperatorSignature> r = infer1(s, Shape{4, 5}, ValueKind::kSpikes);
+  expectFieldError(r, "weights.weight");
+  EXPECT_NE(r.status().message().find("flattened (in = 20"), std::string::npos) << r.status();
+  EXPECT_NE(r.status().message().find("last dimension (in = 5)"), std::string::npos) << r.status();
+  expectFieldError(infer1(s, Shape{5}, ValueKind::kSpikes), "weights.weight");
+}
+
+TEST(OperatorCatalogTest, ToTokensMovesChannelsLastAndKeepsTheKind) {
+  OperatorSpec s = spec("to_tokens");
+  ASSERT_OK_AND_ASSIGN(OperatorSignature sp, infer1(s, Shape{8, 4, 6}, ValueKind::kSpikes));
+  EXPECT_EQ(sp.output_shape, (Shape{24, 8}));
+  EXPECT_EQ(sp.output_kind, ValueKind::kSpikes);
+  ASSERT_OK_AND_ASSIGN(OperatorSignature de, infer1(s, Shape{8, 4, 6}, ValueKind::kDense));
+  EXPECT_EQ(de.output_kind, ValueKind::kDense);
+  expectFieldError(infer1(s, Shape{24, 8}, ValueKind::kSpikes), "inputs");
+  s.params.set("heads", int64_t{2});
+  expectFieldError(infer1(s, Shape{8, 4, 6}, ValueKind::kSpikes), "params.heads");
 }
 
 TEST(OperatorCatalogTest, LifNeedsDenseInputAndParams) {

@@ -114,6 +114,24 @@ void encoder(Gen& g, ConformanceCase& c, const std::string& kind) {
   c.ctx = RunContext{g.rng(), g.pick(1, 16)};
 }
 
+// linear's per-row form: weight [out, in] on [R, in] or [A, B, in] (R, A*B >= 2), so rows cross
+// 64-bit spike words. "linear_rows_sparse": spikes at 2-5% (the CPU reference's event path);
+// "linear_rows_busy": spikes at 70% (its dense path in float32); "linear_rows_dense": values.
+void linearRows(Gen& g, ConformanceCase& c, const std::string& name) {
+  const uint32_t in = g.pick(1, 100), out = g.pick(1, 40);
+  const Shape x = g.pick(0, 1) ? Shape{g.pick(2, 12), in} : Shape{g.pick(1, 3), g.pick(2, 4), in};
+  c.spec = g.spec("linear", x);
+  g.weight(c.spec, "weight", Shape{out, in}, 0.5f);
+  g.weight(c.spec, "bias", Shape{out}, 0.2f);
+  const uint32_t t = g.pick(1, 6);
+  if (name == "linear_rows_dense") {
+    c.inputs = {g.dense(x, t, -1, 1)};
+  } else {
+    const double density = name == "linear_rows_sparse" ? (g.pick(0, 1) ? 0.02 : 0.05) : 0.7;
+    c.inputs = {spikeline::testing::randomSpikes(x, t, density, g.rng())};
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string>& conformanceCaseNames() {
@@ -138,7 +156,12 @@ const std::vector<std::string>& conformanceCaseNames() {
                                                   "self_attention",
                                                   "graph_aggregate",
                                                   "readout_count",
-                                                  "readout_membrane"};
+                                                  "readout_membrane",
+                                                  "linear_rows_sparse",
+                                                  "linear_rows_busy",
+                                                  "linear_rows_dense",
+                                                  "to_tokens_spikes",
+                                                  "to_tokens_dense"};
   return kNames;
 }
 
@@ -191,6 +214,13 @@ ConformanceCase makeConformanceCase(const std::string& name, Precision precision
     g.weight(c.spec, "edge_weight", Shape{edges}, 1.0f);
     c.inputs = {g.pick(0, 1) ? g.spikesOf(c.spec.input_shape, 2)
                              : g.dense(c.spec.input_shape, 2, -1, 1)};
+  } else if (name.rfind("linear_rows_", 0) == 0) {
+    linearRows(g, c, name);
+  } else if (name == "to_tokens_spikes" || name == "to_tokens_dense") {
+    const Shape in{g.pick(1, 8), g.pick(1, 9), g.pick(1, 9)};
+    c.spec = g.spec("to_tokens", in);
+    const uint32_t t = g.pick(1, 5);
+    c.inputs = {name == "to_tokens_spikes" ? g.spikesOf(in, t) : g.dense(in, t, -1, 1)};
   } else if (name == "readout_count") {
     c.spec = g.spec("readout", Shape{g.pick(1, 20)});
     c.inputs = {g.spikesOf(c.spec.input_shape, g.pick(1, 20))};

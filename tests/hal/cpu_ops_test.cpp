@@ -95,6 +95,43 @@ TEST_F(CpuOpsTest, LinearEventDrivenAndDensePathsAgree) {
   EXPECT_EQ(intValues(dq), (VI{4607, -2051}));
 }
 
+// Per-row form: weight [3, 2] applied to each of the 2 rows of a [2, 2] input.
+OperatorSpec rowLinearSpec(Precision p, Shape in = Shape{2, 2}) {
+  OperatorSpec s = makeSpec("linear", std::move(in), p);
+  setWeight(s, "weight", Shape{3, 2}, {1, 2, 3, -1, 0, 1});
+  setWeight(s, "bias", Shape{3}, {0.5f, 0, -1});
+  return s;
+}
+
+TEST_F(CpuOpsTest, LinearPerRowAppliesTheLayerToEveryRow) {
+  const Tensor x = spikes(Shape{2, 2}, {"1001", "1111", "0000"});
+  for (double crossover : {0.0, 2.0}) {
+    auto backend = std::move(makeCpuBackend({1, crossover})).value();
+    ASSERT_OK_AND_ASSIGN(Tensor f, runOnce(*backend, rowLinearSpec(Precision::kFloat32), {x}));
+    EXPECT_EQ(tensorShape(f), (Shape{2, 3}));
+    // Row 0 sees (1, 0) then (1, 1); row 1 sees (0, 1) then (1, 1).
+    EXPECT_EQ(floatValues(f),
+              (V{1.5f, 3, -1, 2.5f, -1, 0, 3.5f, 2, 0, 3.5f, 2, 0, 0.5f, 0, -1, 0.5f, 0, -1}))
+        << crossover;
+    // W_q = {32, 64, 96, -32, 0, 32} at 2^-5, bias {512, 0, -1024} at 2^-10.
+    ASSERT_OK_AND_ASSIGN(Tensor q, runOnce(*backend, rowLinearSpec(kFixed), {x}));
+    EXPECT_EQ(intValues(q), (VI{1536, 3072, -1024, 2560, -1024, 0, 3584, 2048, 0, 3584, 2048, 0,
+                                512, 0, -1024, 512, 0, -1024}))
+        << crossover;
+  }
+  ASSERT_OK_AND_ASSIGN(Tensor d, runOnce(*cpu_, rowLinearSpec(Precision::kFloat32),
+                                         {floats(Shape{2, 2}, 1, {1, 2, -1, 0.5f})}));
+  EXPECT_EQ(floatValues(d), (V{5.5f, 1, 1, 0.5f, -3.5f, -0.5f}));
+  ASSERT_OK_AND_ASSIGN(Tensor dq, runOnce(*cpu_, rowLinearSpec(kFixed),
+                                          {ints(Shape{2, 2}, 1, {-1, 2048, 1024, 0})}));
+  // Row 0 as the flattening test above (o2: floor(65536 / 32) - 1024); row 1 = (1.0, 0).
+  EXPECT_EQ(intValues(dq), (VI{4607, -2051, 1024, 1536, 3072, -1024}));
+  ASSERT_OK_AND_ASSIGN(Tensor deep, runOnce(*cpu_, rowLinearSpec(kFixed, Shape{2, 1, 2}),
+                                            {spikes(Shape{2, 1, 2}, {"1001"})}));
+  EXPECT_EQ(tensorShape(deep), (Shape{2, 1, 3}));
+  EXPECT_EQ(intValues(deep), (VI{1536, 3072, -1024, 2560, -1024, 0}));
+}
+
 OperatorSpec convSpec(Precision p, Shape in, Shape w, V values) {
   OperatorSpec s = makeSpec("conv2d", std::move(in), p);
   setWeight(s, "weight", std::move(w), std::move(values));
@@ -225,6 +262,21 @@ TEST_F(CpuOpsTest, FlattenAddAndIand) {
   ASSERT_OK_AND_ASSIGN(Tensor i, runOnce(*cpu_, makeSpec("iand", Shape{4}),
                                          {spikes(Shape{4}, {"1100"}), spikes(Shape{4}, {"1010"})}));
   EXPECT_EQ(spikeRows(i), (Rows{"0010"}));
+}
+
+TEST_F(CpuOpsTest, ToTokensMovesChannelsLastKeepingTheKind) {
+  // [C=2, H=1, W=3]: channel 0 = 101, channel 1 = 011 -> tokens (1,0), (0,1), (1,1).
+  ASSERT_OK_AND_ASSIGN(Tensor s, runOnce(*cpu_, makeSpec("to_tokens", Shape{2, 1, 3}),
+                                         {spikes(Shape{2, 1, 3}, {"101011", "000001"})}));
+  EXPECT_EQ(tensorShape(s), (Shape{3, 2}));
+  EXPECT_EQ(spikeRows(s), (Rows{"100111", "000001"}));
+  ASSERT_OK_AND_ASSIGN(Tensor f, runOnce(*cpu_, makeSpec("to_tokens", Shape{2, 2, 2}),
+                                         {floats(Shape{2, 2, 2}, 1, {0, 1, 2, 3, 4, 5, 6, 7})}));
+  EXPECT_EQ(tensorShape(f), (Shape{4, 2}));
+  EXPECT_EQ(floatValues(f), (V{0, 4, 1, 5, 2, 6, 3, 7}));
+  ASSERT_OK_AND_ASSIGN(Tensor q, runOnce(*cpu_, makeSpec("to_tokens", Shape{2, 2, 1}, kFixed),
+                                         {ints(Shape{2, 2, 1}, 2, {1, 2, 3, 4, 5, 6, 7, 8})}));
+  EXPECT_EQ(intValues(q), (VI{1, 3, 2, 4, 5, 7, 6, 8}));
 }
 
 TEST_F(CpuOpsTest, SelfAttentionCountsSpikeCoincidencesPerHead) {

@@ -189,6 +189,22 @@ TEST_F(ChipDeviceTest, CountersTrackFramesEventsAndNeuronUpdates) {
   EXPECT_EQ(c.neuron_updates, 4u);
 }
 
+TEST_F(ChipDeviceTest, PerRowLinearStoresAndRoutesOnlyItsRowsSynapses) {
+  // 3 rows of 4 inputs -> 3 rows of 2 outputs: 6 neurons of fan-in 4, 24 synapses (not 6 x 12).
+  OperatorSpec fc = makeSpec("linear", Shape{3, 4}, Precision::kFixed);
+  testing::setWeight(fc, "weight", Shape{2, 4}, {1, 0, -1, 0.5f, 0.5f, 0.5f, 0, 1});
+  ASSERT_OK_AND_ASSIGN(ChipMapping m, device_->compile(fc));
+  ASSERT_EQ(m.placement.slices.size(), 2u);
+  EXPECT_EQ(m.placement.slices[0], (CoreSlice{0, 0, 4, 16, 4}));  // rows 0 and 1
+  EXPECT_EQ(m.placement.slices[1], (CoreSlice{1, 4, 6, 8, 4}));   // row 2
+  const Tensor x = testing::spikes(Shape{3, 4}, {"100000000001"});
+  ASSERT_OK(runOnce(*backend_, fc, {x}).status());
+  const ChipCounters c = device_->status().counters;
+  EXPECT_EQ(c.spikes_routed, 2u);    // address 0 to core 0 only, address 11 to core 1 only
+  EXPECT_EQ(c.synaptic_events, 4u);  // each spike reaches its row's 2 neurons
+  EXPECT_EQ(c.neuron_updates, 6u);
+}
+
 TEST_F(ChipDeviceTest, FloatPrecisionIsUnimplemented) {
   OperatorSpec s = ifSpec(4);
   s.precision = Precision::kFloat32;

@@ -114,9 +114,18 @@ TEST(ChipMapperTest, ConnectivityFollowsTheOperatorKind) {
   testing::setWeight(conv, "weight", Shape{6, 2, 3, 3}, std::vector<float>(108, 0.1f));
   ASSERT_OK_AND_ASSIGN(Connectivity c, connectivityOf(conv, Shape{6, 8, 8}));
   EXPECT_EQ(c, (Connectivity{SynapseLayout::kSharedKernel, 384, 18, 64}));
-  const OperatorSpec fc = testing::makeSpec("linear", Shape{4, 5}, Precision::kFixed);
+  OperatorSpec fc = testing::makeSpec("linear", Shape{4, 5}, Precision::kFixed);
+  testing::setWeight(fc, "weight", Shape{7, 20}, std::vector<float>(140, 0.1f));
   ASSERT_OK_AND_ASSIGN(Connectivity l, connectivityOf(fc, Shape{7}));
   EXPECT_EQ(l, (Connectivity{SynapseLayout::kDense, 7, 20, 1}));
+  // Per-row form: each of the 4 x 7 neurons stores only its row's 5 synapses.
+  testing::setWeight(fc, "weight", Shape{7, 5}, std::vector<float>(35, 0.1f));
+  ASSERT_OK_AND_ASSIGN(Connectivity rows, connectivityOf(fc, Shape{4, 7}));
+  EXPECT_EQ(rows, (Connectivity{SynapseLayout::kDense, 28, 5, 1}));
+  EXPECT_EQ(sliceSynapseEntries(rows, 0, 28), 4u * 5u * 7u);
+  const OperatorSpec tokens = testing::makeSpec("to_tokens", Shape{4, 2, 5}, Precision::kFixed);
+  ASSERT_OK_AND_ASSIGN(Connectivity t, connectivityOf(tokens, Shape{10, 4}));
+  EXPECT_EQ(t, (Connectivity{SynapseLayout::kNone, 40, 0, 1}));
   const OperatorSpec pool = testing::makeSpec("maxpool2d", Shape{4, 10, 10}, Precision::kFixed);
   ASSERT_OK_AND_ASSIGN(Connectivity p, connectivityOf(pool, Shape{4, 5, 5}));
   EXPECT_EQ(p.layout, SynapseLayout::kNone);

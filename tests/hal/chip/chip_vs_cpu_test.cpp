@@ -71,6 +71,26 @@ TEST_F(ChipVsCpuTest, LinearWithSpikeAndDenseInput) {
   expectSame(s, {randomInts(Shape{2, 30}, 5, 3000, 5)});
 }
 
+TEST_F(ChipVsCpuTest, PerRowLinearWithSlicesStraddlingRows) {
+  // 37 neurons per core over rows of 11 outputs: slices start and end inside rows.
+  for (const Shape& x : {Shape{9, 70}, Shape{2, 5, 70}}) {
+    OperatorSpec s = makeSpec("linear", x, kFixed);
+    setWeight(s, "weight", Shape{11, 70}, randomValues(11 * 70, 6));
+    setWeight(s, "bias", Shape{11}, randomValues(11, 7));
+    SCOPED_TRACE(x.toString());
+    expectSame(s, {spikeline::testing::randomSpikes(x, 4, 0.03, 8)});
+    expectSame(s, {spikeline::testing::randomSpikes(x, 4, 0.8, 9)});
+    expectSame(s, {randomInts(x, 4, 3000, 10)});
+  }
+}
+
+TEST_F(ChipVsCpuTest, ToTokensOfSpikesAndValues) {
+  const Shape shape{6, 5, 7};  // 210 neurons: several cores
+  expectSame(makeSpec("to_tokens", shape, kFixed),
+             {spikeline::testing::randomSpikes(shape, 3, 0.4, 11)});
+  expectSame(makeSpec("to_tokens", shape, kFixed), {randomInts(shape, 3, 1 << 30, 12)});
+}
+
 TEST_F(ChipVsCpuTest, Conv2dOverGeometries) {
   struct Case {
     uint32_t cin, cout, k, stride, pad, dil, groups;

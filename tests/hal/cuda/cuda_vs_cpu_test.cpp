@@ -161,6 +161,22 @@ TEST_P(CudaVsCpuTest, GraphAggregateAndSelfAttention) {
                  spikeline::testing::randomSpikes(Shape{12, 16}, 3, 0.5, 66)});
 }
 
+TEST_P(CudaVsCpuTest, PerRowLinearAndToTokens) {
+  const Precision p = GetParam();
+  // Rows of 100 inputs straddle the 64-bit spike words.
+  const Shape x{3, 7, 100};
+  OperatorSpec fc = makeSpec("linear", x, p);
+  setWeight(fc, "weight", Shape{48, 100}, randomValues(48 * 100, 71));
+  setWeight(fc, "bias", Shape{48}, randomValues(48, 72));
+  expectSame(fc, {spikeline::testing::randomSpikes(x, 4, 0.03, 73)});
+  expectSame(fc, {spikeline::testing::randomSpikes(x, 4, 0.8, 74)});
+  expectSame(fc, {denseInput(spikeline::testing::randomFloats(x, 4, -1, 1, 75), p)});
+  const Shape img{16, 6, 9};
+  expectSame(makeSpec("to_tokens", img, p), {spikeline::testing::randomSpikes(img, 3, 0.3, 76)});
+  expectSame(makeSpec("to_tokens", img, p),
+             {denseInput(spikeline::testing::randomFloats(img, 3, -1, 1, 77), p)});
+}
+
 TEST_P(CudaVsCpuTest, ConcurrentRunsOnSeveralStreamsAgree) {
   OperatorSpec fc = makeSpec("linear", Shape{512}, GetParam());
   setWeight(fc, "weight", Shape{256, 512}, randomValues(256 * 512, 31));
