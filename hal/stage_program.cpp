@@ -23,12 +23,17 @@ Result<std::vector<int>> resolveSources(const std::vector<OperatorSpec>& ops, si
   }
   std::vector<int> sources;
   for (const std::string& name : op.inputs) {
+    if (name == kStageInputName) {
+      sources.push_back(-1);
+      continue;
+    }
     int found = -1;
     for (size_t j = 0; j < i; ++j) {
       if (ops[j].name == name) found = int(j);
     }
     if (found < 0) {
-      return invalidArgument("inputs: '" + name + "' is not an earlier operator of this stage");
+      return invalidArgument("inputs: '" + name + "' is not an earlier operator of this stage (nor '" +
+                             std::string(kStageInputName) + "', the stage input)");
     }
     sources.push_back(found);
   }

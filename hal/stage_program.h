@@ -1,11 +1,14 @@
 // StageProgram: a stage's operators compiled on one Backend and run as a little DAG: an op's
-// `inputs` name earlier ops of the stage; an op with empty inputs takes the stage input (every
-// one of its inputs, e.g. q = k = v for self_attention). The last op's output is the stage output.
+// `inputs` name earlier ops of the stage or `input` (kStageInputName), the stage input; an op with
+// empty inputs takes the stage input for every one of its inputs (e.g. q = k = v for
+// self_attention). A residual join inside a stage names both, e.g. {"lif2", "input"}.
+// The last op's output is the stage output.
 // Owns its compiled operators; borrows the Backend, which must outlive it.
 // Thread safety: run() is const and safe concurrently (frames are independent, no state kept).
 #pragma once
 
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "core/operator_catalog.h"
@@ -15,6 +18,9 @@
 #include "hal/backend.h"
 
 namespace spikeline::hal {
+
+// The name an op's `inputs` use for the stage input (the topology's name for the model input).
+inline constexpr std::string_view kStageInputName = "input";
 
 // The per-timestep shape and kind of what enters the stage.
 struct StageInput {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures the shipped models as docs/models.md reports them, on this machine, in one run:
 #  1. accuracy served through the operator-level pipeline on the full Fashion-MNIST test set
-#     (open loop: --rate R for 10000/R s, so each of the 10 000 test images is sent once);
+#     (open loop: --rate R for 10000/R s, so each of the 10 000 test images is sent once), and
+#     of the in-process monolith on the same requests (--baseline monolith);
 #  2. the pipeline against the in-process monolith (spikeline-loadgen --baseline monolith),
 #     closed loop at --concurrency C for S seconds: throughput, p50, p99.
 # Each model gets one worker per stage (the chip for stages that prefer it in fixed models,
@@ -42,8 +43,8 @@ label_map_of() {
   [ -f "$ref" ] && jq -r 'if .label_map then (.label_map | map(tostring) | join(",")) else "" end' "$ref" || true
 }
 
-printf '| model | precision | stages | served accuracy (10k) | errors | pipeline rps | p50 ms | p99 ms | monolith rps | p50 ms | p99 ms |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| model | precision | stages | served accuracy (10k) | monolith accuracy | errors | pipeline rps | p50 ms | p99 ms | monolith rps | p50 ms | p99 ms |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 port=27100
 for m in "${models[@]}"; do
   name=$(basename "${m%.yaml}"); precision=$(awk '/^precision:/{print $2}' "$m")
@@ -61,17 +62,18 @@ for m in "${models[@]}"; do
   map=$(label_map_of "$m"); lm=(); [ -n "$map" ] && lm=(--label-map "$map")
   dur=$(awk -v r="$RATE" 'BEGIN{printf "%.3f", 10000 / r}')
   "$L" --routes "$routes" --input fmnist --input-count 10000 --rate "$RATE" --duration "$dur" \
-    --deadline-ms 5000 --no-progress --json "$out/$name.accuracy.json" "${lm[@]}" \
+    --deadline-ms 5000 --no-progress --json "$out/$name.accuracy.json" --baseline monolith "${lm[@]}" \
     > "$out/$name.accuracy.txt" 2>&1 || true
   "$L" --routes "$routes" --input fmnist --input-count 10000 --concurrency "$CONC" \
     --duration "$SECS" --warmup 1 --baseline monolith --no-progress "${lm[@]}" \
     > "$out/$name.perf.txt" 2>&1 || true
   cleanup
   acc=$(jq -r '"\(.accuracy * 10000 | round / 100)% (\(.correct)/\(.labelled))"' "$out/$name.accuracy.json" 2>/dev/null || echo "?")
+  mono_acc=$(grep '^accuracy' "$out/$name.accuracy.txt" | sed -n 2p | sed 's/accuracy: //')
   errs=$(jq -r '"\(.errors) err, \(.lost) lost"' "$out/$name.accuracy.json" 2>/dev/null || echo "?")
   read -r prps p50 p99 < <(awk '/^pipeline  /{print $2, $3, $4}' "$out/$name.perf.txt")
   read -r mrps m50 m99 < <(awk '/^baseline  /{print $2, $3, $4}' "$out/$name.perf.txt")
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$precision" "${#st[@]}" \
-    "${acc:-?}" "${errs:-0}" "${prps:-?}" "${p50:-?}" "${p99:-?}" "${mrps:-?}" "${m50:-?}" "${m99:-?}"
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$precision" \
+    "${#st[@]}" "${acc:-?}" "${mono_acc:-?}" "${errs:-0}" "${prps:-?}" "${p50:-?}" "${p99:-?}" "${mrps:-?}" "${m50:-?}" "${m99:-?}"
   port=$((port + 20))
 done

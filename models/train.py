@@ -62,7 +62,7 @@ def train(fam, data, epochs, log):
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, fam.lr, total_steps=epochs * steps_per_epoch)
     rng = np.random.default_rng(0)
     for epoch in range(epochs):
-        if epoch == epochs - 1:
+        if epoch == epochs - 1 or snn.Op.quantize:
             fold_all(fam)  # batch norm folded before the QAT epoch, as the HAL folds it
             snn.Op.quantize = True
         fam.graph.train()
@@ -103,6 +103,10 @@ def load_base(fam):
         op.requires_grad_(False)
 
 
+def checkpoint_path(fam):
+    return os.path.join(ROOT, "build/models", fam.file + ".pt")
+
+
 def run_family(name, args, data):
     torch.manual_seed(0)
     snn.Op.quantize = False
@@ -110,6 +114,15 @@ def run_family(name, args, data):
     log = lambda m: print(f"[{fam.model}] {m}", flush=True)  # noqa: E731
     if fam.base:
         load_base(fam)
+    if args.resume:  # fine-tune a saved (folded) checkpoint; every epoch on the int8 grid
+        fold_all(fam)
+        fam.graph.load_state_dict(torch.load(checkpoint_path(fam), map_location="cpu"))
+        snn.Op.quantize = True
+        log(f"resumed from {os.path.relpath(checkpoint_path(fam), ROOT)}")
+    if args.samples:
+        fam.samples = args.samples
+    if args.lr:
+        fam.lr = args.lr
     t0 = time.time()
     train(fam, data, args.epochs or fam.epochs, log)
     fold_all(fam)
@@ -120,7 +133,7 @@ def run_family(name, args, data):
     files = export.write_family(fam, ROOT)
     if name in zoo.GRANULARITY:
         files += export.write_variants(fam, ROOT)
-    ckpt = os.path.join(ROOT, "build/models", fam.file + ".pt")
+    ckpt = checkpoint_path(fam)
     os.makedirs(os.path.dirname(ckpt), exist_ok=True)
     torch.save(fam.graph.state_dict(), ckpt)  # for models/export.py --checkpoint; not committed
     ref = {"model": fam.model + "-f32", "file": fam.file + "_f32.yaml",
@@ -142,6 +155,10 @@ def main():
     ap.add_argument("family", help="all, or families separated by commas: " + ", ".join(zoo.FAMILIES))
     ap.add_argument("--epochs", type=int, default=0, help="default: the family's")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--resume", action="store_true",
+                    help="fine-tune build/models/<file>.pt instead of starting from scratch")
+    ap.add_argument("--samples", type=int, default=0, help="training images per epoch")
+    ap.add_argument("--lr", type=float, default=0.0, help="peak learning rate")
     ap.add_argument("--data", default=fmnist.DEFAULT_DIR)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)

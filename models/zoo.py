@@ -172,14 +172,15 @@ def spikformer():
 def srnn():
     t = 28
     ops = [snn.EncodeDirect("encode", t, sequence=True),
-           snn.Linear("fc_in", 28, 128), snn.RecurrentLif("rlif", 128, tau=0.002),
-           snn.Linear("fc_out", 128, 10), snn.ReadoutMembrane("readout", tau=0.01)]
+           snn.Linear("fc_in", 28, 128), snn.RecurrentLif("rlif", 128, tau=0.005),
+           # a slow readout (alpha = 1/28) averages the class evidence over the whole sequence
+           snn.Linear("fc_out", 128, 10), snn.ReadoutMembrane("readout", tau=0.028)]
     groups = [("encoder", ["encode"]), ("recurrent", ["fc_in", "rlif"]),
               ("classifier", ["fc_out", "readout"])]
     return Family("fmnist_srnn", "fmnist-srnn",
                   "spiking RNN: one image row per timestep (T = 28), 128 recurrent LIF neurons",
                   snn.Graph(ops), t, [28], _stages(groups, ["recurrent"]), sequence=True,
-                  epochs=2, samples=30000)
+                  epochs=3, samples=40000, lr=5e-3)
 
 
 def grid_edges(n):
@@ -212,8 +213,8 @@ def sgnn():
               ("head", ["flatten", "head", "readout"])]
     return Family("fmnist_sgnn", "fmnist-sgnn",
                   "spiking GNN: 7x7 patch grid graph, 4-neighbour edges, 2 graph conv layers",
-                  snn.Graph(ops), t, [1, 28, 28], _stages(groups, ["nodes", "gcn"]), epochs=2,
-                  samples=20000)
+                  snn.Graph(ops), t, [1, 28, 28], _stages(groups, ["nodes", "gcn"]), epochs=3,
+                  samples=40000, lr=3e-3)
 
 
 def variants(fam):

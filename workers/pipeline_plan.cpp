@@ -52,10 +52,17 @@ Result<StagePlan> planStage(const Topology& topology, size_t index,
     bool all_outside = true;
     for (const std::string& in : spec.inputs) {
       if (inside.count(in) != 0) all_outside = false;
-      if (inside.count(in) == 0) crossing.insert(in);
+      // The model input (named `input` where an op reads it beside another) is source "".
+      if (inside.count(in) == 0) crossing.insert(in == hal::kStageInputName ? "" : in);
     }
     if (spec.inputs.empty()) crossing.insert("");
-    if (all_outside) spec.inputs.clear();
+    if (all_outside) {
+      spec.inputs.clear();
+    } else {  // a residual join: the crossing tensor is the stage input
+      for (std::string& in : spec.inputs) {
+        if (inside.count(in) == 0) in = std::string(hal::kStageInputName);
+      }
+    }
     inside.insert(name);
     plan.ops.push_back(std::move(spec));
   }

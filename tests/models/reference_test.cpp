@@ -32,7 +32,7 @@ class ZooTest : public ::testing::TestWithParam<ZooModel> {};
 
 std::unique_ptr<workers::Monolith> monolithOn(hal::Backend& backend, const Topology& t) {
   auto m = workers::Monolith::make(backend, t);
-  EXPECT_TRUE(m.isOk()) << m.status();
+  EXPECT_TRUE(m.isOk()) << m.status().toString();
   return m.isOk() ? std::move(m).value() : nullptr;
 }
 

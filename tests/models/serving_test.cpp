@@ -87,6 +87,46 @@ TEST_P(ServingTest, DeploysAndServesBitIdenticalToTheMonolith) {
             << t.stages.size() << " stages\n";
 }
 
+// The 3-class model reuses the SCNN's trained encoder and features (same operator identity):
+// deployed together, the broker serves those stages from one pool, `models` says so, and both
+// models answer through the shared workers, each bit-identical to its own monolith.
+TEST(ZooSharingTest, ScnnAndGroup3ShareEncoderAndFeaturesPools) {
+  Cluster cluster;
+  ASSERT_TRUE(cluster.brokerReady()) << cluster.broker().log();
+  const Topology scnn = loadModel(kZooDir / "fmnist_scnn.yaml");
+  const Topology group3 = loadModel(kZooDir / "fmnist_group3.yaml");
+  for (const char* n : {"chip-0", "chip-1", "chip-2"}) ASSERT_EQ(cluster.startWorker(n, "chip"), "");
+  for (const char* n : {"cpu-0", "cpu-1", "cpu-2"}) ASSERT_EQ(cluster.startWorker(n, "cpu"), "");
+  for (const char* f : {"fmnist_scnn.yaml", "fmnist_group3.yaml"}) {
+    auto d = cluster.deploy(copyModel(kZooDir / f, cluster.dir()));
+    ASSERT_TRUE(d.isOk()) << d.status().toString();
+  }
+  const std::map<std::string, size_t> shape{{"encoder", 1}, {"features", 2}, {"classifier", 1}};
+  ASSERT_TRUE(waitFor([&] {
+    return cluster.routedAs("fmnist-scnn@1", shape) && cluster.routedAs("fmnist-group3@1", shape);
+  }, 20'000)) << cluster.routes().dump();
+  std::set<std::string> shared;
+  for (const json& m : cluster.call("models")["models"]) {
+    for (const json& s : m["stages"]) {
+      if (s["shared_with"].empty()) continue;
+      shared.insert(m["name"].get<std::string>() + "@" + std::to_string(m["version"].get<int>()) +
+                    "/" + s["name"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(shared, (std::set<std::string>{"fmnist-scnn@1/encoder", "fmnist-scnn@1/features",
+                                           "fmnist-group3@1/encoder", "fmnist-group3@1/features"}))
+      << cluster.call("models").dump();
+  for (const Topology* t : {&scnn, &group3}) {
+    auto inputs = zooInputs(*t, 32, {});
+    ASSERT_TRUE(inputs.isOk());
+    auto client = cluster.makeClient(*t);
+    ASSERT_NE(client, nullptr);
+    const LoadRecord rec = runClosedLoop(*client, t->model, inputs->tensors, 8, 10'000, 60'000);
+    EXPECT_TRUE(rec.errors.empty()) << (rec.error_messages.empty() ? "" : rec.error_messages[0]);
+    expectMatchesMonolith(*t, rec, inputs->tensors);
+  }
+}
+
 std::string nameOf(const ::testing::TestParamInfo<std::string>& info) {
   std::string s = std::filesystem::path(info.param).stem().string();
   std::erase(s, '_');
