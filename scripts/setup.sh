@@ -13,6 +13,8 @@ packages=(
   clang libclang-rt-14-dev
   dataset-fashion-mnist gnuplot-nox zlib1g-dev
   procps iproute2
+  libcpp-httplib-dev libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  prometheus hey curl
 )
 
 missing=()
