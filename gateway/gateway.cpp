@@ -29,13 +29,16 @@ constexpr const char* kRss = "process_resident_memory_bytes";
 
 void declareMetrics(MetricsRegistry& m) {
   m.declare(kSuccess, MetricType::kCounter, "Inference requests answered with outputs.");
-  m.declare(kFailure, MetricType::kCounter, "Inference requests answered with an error, by reason.");
-  m.declare(kFrames, MetricType::kCounter, "Data-plane frames submitted (a batch is one per item).");
+  m.declare(kFailure, MetricType::kCounter,
+            "Inference requests answered with an error, by reason.");
+  m.declare(kFrames, MetricType::kCounter,
+            "Data-plane frames submitted (a batch is one per item).");
   m.declare(kDuration, MetricType::kHistogram, "Request duration in the gateway, parse to reply.",
             latencyBucketsSeconds());
   m.declare(kEpoch, MetricType::kGauge, "Route epoch of the newest broker route table held.");
   m.declare(kReady, MetricType::kGauge, "1 when every stage of the model has a routed replica.");
-  m.declare(kStart, MetricType::kGauge, "Start time of the process since the Unix epoch in seconds.");
+  m.declare(kStart, MetricType::kGauge,
+            "Start time of the process since the Unix epoch in seconds.");
   m.declare(kRss, MetricType::kGauge, "Resident memory size in bytes.");
 }
 
@@ -46,6 +49,7 @@ struct Pending {
   std::condition_variable cv;
   size_t remaining = 0;
   std::vector<Tensor> outputs;
+  std::vector<uint64_t> ids;  // the data plane's request id per frame
   std::optional<Status> error;
 };
 
@@ -76,11 +80,10 @@ class GatewayImpl final : public Gateway {
     if (pub.empty()) {
       SPIKELINE_ASSIGN_OR_RETURN(pub, workers::defaultRoutesEndpoint(options_.broker_endpoint));
     }
-    SPIKELINE_ASSIGN_OR_RETURN(subscriber_,
-                               broker::startRouteSubscriber({options_.broker_endpoint, pub, 200},
-                                                            [this](const wire::RouteTable& t) {
-                                                              onRoutes(t);
-                                                            }));
+    SPIKELINE_ASSIGN_OR_RETURN(
+        subscriber_,
+        broker::startRouteSubscriber({options_.broker_endpoint, pub, 200},
+                                     [this](const wire::RouteTable& t) { onRoutes(t); }));
     return Status::ok();
   }
 
@@ -103,7 +106,8 @@ class GatewayImpl final : public Gateway {
     const int64_t start_ns = clock_->monotonicNs();
     Result<InferResponse> r = run(request);
     const std::string version = request.model_version.empty() ? "default" : request.model_version;
-    const Labels labels{{"model", request.model_name}, {"version", version}, {"protocol", protocol}};
+    const Labels labels{
+        {"model", request.model_name}, {"version", version}, {"protocol", protocol}};
     if (r.isOk()) {
       metrics_.increment(kSuccess, labels);
     } else {
@@ -111,13 +115,15 @@ class GatewayImpl final : public Gateway {
       l["reason"] = failureReason(r.status().code());
       metrics_.increment(kFailure, l);
     }
-    metrics_.observe(kDuration, labels, static_cast<double>(clock_->monotonicNs() - start_ns) / 1e9);
+    metrics_.observe(kDuration, labels,
+                     static_cast<double>(clock_->monotonicNs() - start_ns) / 1e9);
     return r;
   }
 
   void countRejected(const std::string& protocol, StatusCode code) override {
-    metrics_.increment(kFailure, {{"model", ""}, {"version", ""}, {"protocol", protocol},
-                                  {"reason", failureReason(code)}});
+    metrics_.increment(
+        kFailure,
+        {{"model", ""}, {"version", ""}, {"protocol", protocol}, {"reason", failureReason(code)}});
   }
 
   std::string metricsText() override {
@@ -184,23 +190,28 @@ class GatewayImpl final : public Gateway {
   }
 
   Result<InferResponse> run(const InferRequest& request) {
-    SPIKELINE_ASSIGN_OR_RETURN(const ModelEntry* found, find(request.model_name, request.model_version));
+    SPIKELINE_ASSIGN_OR_RETURN(const ModelEntry* found,
+                               find(request.model_name, request.model_version));
     ModelEntry& e = *const_cast<ModelEntry*>(found);  // find() is const for the read-only paths
     SPIKELINE_ASSIGN_OR_RETURN(std::vector<Tensor> frames,
                                requestToFrames(e.topology, request, options_.max_batch));
     const Readiness ready = modelReadiness(e.topology, table());
     if (!ready.ready) return unavailable(ready.reason);
-    SPIKELINE_ASSIGN_OR_RETURN(client::Client* c, clientFor(e));
-    const int64_t timeout_ms = request.timeout_ms > 0 ? request.timeout_ms : options_.default_timeout_ms;
+    SPIKELINE_ASSIGN_OR_RETURN(client::Client * c, clientFor(e));
+    const int64_t timeout_ms =
+        request.timeout_ms > 0 ? request.timeout_ms : options_.default_timeout_ms;
     const int64_t deadline_ns = client::deadlineAfterMs(*clock_, timeout_ms);
     auto pending = std::make_shared<Pending>();
     pending->remaining = frames.size();
     pending->outputs.resize(frames.size());
-    metrics_.increment(kFrames, {{"model", request.model_name}}, static_cast<double>(frames.size()));
+    pending->ids.resize(frames.size());
+    metrics_.increment(kFrames, {{"model", request.model_name}},
+                       static_cast<double>(frames.size()));
     for (size_t i = 0; i < frames.size(); ++i) {
       c->submit(e.topology.model, std::move(frames[i]), deadline_ns,
-                [pending, i](RequestId, Result<client::InferenceResult> r) {
+                [pending, i](RequestId id, Result<client::InferenceResult> r) {
                   std::lock_guard lock(pending->mu);
+                  pending->ids[i] = id;
                   if (r.isOk()) {
                     pending->outputs[i] = std::move(r->output);
                   } else if (!pending->error) {
@@ -213,14 +224,18 @@ class GatewayImpl final : public Gateway {
     // The client answers every request by its deadline; the grace covers a stuck client.
     const bool done = pending->cv.wait_for(lock, std::chrono::milliseconds(timeout_ms + 1000),
                                            [&] { return pending->remaining == 0; });
-    if (!done) return deadlineExceeded("no answer from the data plane within " + std::to_string(timeout_ms) + " ms");
+    if (!done)
+      return deadlineExceeded("no answer from the data plane within " + std::to_string(timeout_ms) +
+                              " ms");
     if (pending->error) {
       return pending->error->withContext("model " + e.topology.model.toString());
     }
-    SPIKELINE_ASSIGN_OR_RETURN(OutputTensor out,
-                               framesToOutput(e.topology, pending->outputs, isBatched(e.topology, request)));
-    InferResponse response{e.topology.model.name, std::to_string(e.topology.model.version), request.id, {}};
+    SPIKELINE_ASSIGN_OR_RETURN(OutputTensor out, framesToOutput(e.topology, pending->outputs,
+                                                                isBatched(e.topology, request)));
+    InferResponse response{
+        e.topology.model.name, std::to_string(e.topology.model.version), request.id, {}};
     response.outputs.push_back(std::move(out));
+    response.request_ids = pending->ids;
     return response;
   }
 

@@ -31,13 +31,19 @@ int main(int argc, char** argv) {
   std::vector<std::string> model_files;
   std::string http = "127.0.0.1:8000", grpc = "127.0.0.1:8001", log_level = "info";
   int threads = 16;
-  app.add_option("--broker", options.broker_endpoint, "Broker ROUTER, e.g. tcp://127.0.0.1:5555")->required();
-  app.add_option("--broker-routes", options.routes_endpoint, "Broker route PUB (default: broker port + 1)");
-  app.add_option("--model", model_files, "Model YAML file served (repeatable; as deployed)")->required();
-  app.add_option("--http", http, "REST + /metrics address HOST:PORT (port 0: any)")->capture_default_str();
+  app.add_option("--broker", options.broker_endpoint, "Broker ROUTER, e.g. tcp://127.0.0.1:5555")
+      ->required();
+  app.add_option("--broker-routes", options.routes_endpoint,
+                 "Broker route PUB (default: broker port + 1)");
+  app.add_option("--model", model_files, "Model YAML file served (repeatable; as deployed)")
+      ->required();
+  app.add_option("--http", http, "REST + /metrics address HOST:PORT (port 0: any)")
+      ->capture_default_str();
   app.add_option("--grpc", grpc, "gRPC address HOST:PORT (port 0: any)")->capture_default_str();
-  app.add_option("--bind", options.client_bind, "Data-plane reply ROUTER (reachable from workers)")->capture_default_str();
-  app.add_option("--timeout-ms", options.default_timeout_ms, "Default request deadline (ms)")->capture_default_str();
+  app.add_option("--bind", options.client_bind, "Data-plane reply ROUTER (reachable from workers)")
+      ->capture_default_str();
+  app.add_option("--timeout-ms", options.default_timeout_ms, "Default request deadline (ms)")
+      ->capture_default_str();
   app.add_option("--threads", threads, "HTTP server threads")->capture_default_str();
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);

@@ -61,7 +61,8 @@ class Service final : public inference::GRPCInferenceService::Service {
     // The caller's gRPC deadline bounds the pipeline's unless the request names a timeout.
     const auto left = ctx->deadline() - std::chrono::system_clock::now();
     const int64_t left_ms = std::chrono::duration_cast<std::chrono::milliseconds>(left).count();
-    if (parsed->timeout_ms == 0 && left_ms > 0 && left_ms < 24 * 3600 * 1000) parsed->timeout_ms = left_ms;
+    if (parsed->timeout_ms == 0 && left_ms > 0 && left_ms < 24 * 3600 * 1000)
+      parsed->timeout_ms = left_ms;
     Result<InferResponse> r = gateway_.infer(*parsed, "grpc");
     if (!r.isOk()) return toGrpc(r.status());
     toProto(*r, *out);

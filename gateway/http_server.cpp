@@ -16,7 +16,8 @@ constexpr const char* kModel = R"(/v2/models/([^/]+)(?:/versions/([^/]+))?)";
 
 void sendError(httplib::Response& res, const Status& s) {
   res.status = httpStatusFor(s.code());
-  if (auto after = retryAfterSeconds(s.code())) res.set_header("Retry-After", std::to_string(*after));
+  if (auto after = retryAfterSeconds(s.code()))
+    res.set_header("Retry-After", std::to_string(*after));
   res.set_content(encodeError(s.message()), kJson);
 }
 
@@ -37,7 +38,8 @@ Result<std::optional<size_t>> headerLength(const httplib::Request& req) {
 
 class HttpServerImpl final : public HttpServer {
  public:
-  HttpServerImpl(Gateway& gateway, HttpOptions options) : gateway_(gateway), options_(std::move(options)) {}
+  HttpServerImpl(Gateway& gateway, HttpOptions options)
+      : gateway_(gateway), options_(std::move(options)) {}
   ~HttpServerImpl() override {
     server_.stop();
     if (thread_.joinable()) thread_.join();
@@ -46,13 +48,18 @@ class HttpServerImpl final : public HttpServer {
 
   Status start() {
     const int threads = options_.threads;
-    server_.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+    server_.new_task_queue = [threads] {
+      return new httplib::ThreadPool(static_cast<size_t>(threads));
+    };
     server_.set_payload_max_length(options_.max_body_bytes);
     server_.set_read_timeout(options_.read_timeout_s, 0);
     routes();
-    port_ = options_.port == 0 ? server_.bind_to_any_port(options_.host)
-                               : (server_.bind_to_port(options_.host, options_.port) ? options_.port : -1);
-    if (port_ <= 0) return unavailable("cannot bind HTTP on " + options_.host + ":" + std::to_string(options_.port));
+    port_ = options_.port == 0
+                ? server_.bind_to_any_port(options_.host)
+                : (server_.bind_to_port(options_.host, options_.port) ? options_.port : -1);
+    if (port_ <= 0)
+      return unavailable("cannot bind HTTP on " + options_.host + ":" +
+                         std::to_string(options_.port));
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     return Status::ok();
   }
@@ -73,38 +80,41 @@ class HttpServerImpl final : public HttpServer {
     server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(gateway_.metricsText(), "text/plain; version=0.0.4; charset=utf-8");
     });
-    server_.Get(std::string(kModel) + "/ready", [this](const httplib::Request& req, httplib::Response& res) {
-      Result<Readiness> r = gateway_.modelReady(req.matches[1], versionOf(req));
-      if (!r.isOk()) return sendError(res, r.status());
-      res.status = r->ready ? 200 : 503;
-      res.set_content(encodeReadiness(*r), kJson);
-    });
+    server_.Get(std::string(kModel) + "/ready",
+                [this](const httplib::Request& req, httplib::Response& res) {
+                  Result<Readiness> r = gateway_.modelReady(req.matches[1], versionOf(req));
+                  if (!r.isOk()) return sendError(res, r.status());
+                  res.status = r->ready ? 200 : 503;
+                  res.set_content(encodeReadiness(*r), kJson);
+                });
     server_.Get(kModel, [this](const httplib::Request& req, httplib::Response& res) {
       Result<ModelMetadata> m = gateway_.modelMetadata(req.matches[1], versionOf(req));
       if (!m.isOk()) return sendError(res, m.status());
       res.set_content(encodeModelMetadata(*m), kJson);
     });
-    server_.Post(std::string(kModel) + "/infer", [this](const httplib::Request& req, httplib::Response& res) {
-      infer(req, res);
-    });
+    server_.Post(std::string(kModel) + "/infer",
+                 [this](const httplib::Request& req, httplib::Response& res) { infer(req, res); });
     server_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty()) return;
-      const std::string what = res.status == 404 ? "no such endpoint: " + req.method + " " + req.path
-                               : res.status == 413 ? "request body too large"
-                               : res.status == 400 ? "bad request (truncated body or malformed HTTP)"
-                                                   : "HTTP " + std::to_string(res.status);
+      const std::string what =
+          res.status == 404   ? "no such endpoint: " + req.method + " " + req.path
+          : res.status == 413 ? "request body too large"
+          : res.status == 400 ? "bad request (truncated body or malformed HTTP)"
+                              : "HTTP " + std::to_string(res.status);
       res.set_content(encodeError(what), kJson);
     });
-    server_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-      res.status = 500;
-      res.set_content(encodeError("internal error"), kJson);
-    });
+    server_.set_exception_handler(
+        [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+          res.status = 500;
+          res.set_content(encodeError("internal error"), kJson);
+        });
   }
 
   void infer(const httplib::Request& req, httplib::Response& res) {
     Result<std::optional<size_t>> length = headerLength(req);
-    Result<InferRequest> parsed = length.isOk() ? parseInferRequest(req.body, *length, req.matches[1], versionOf(req))
-                                                : Result<InferRequest>(length.status());
+    Result<InferRequest> parsed =
+        length.isOk() ? parseInferRequest(req.body, *length, req.matches[1], versionOf(req))
+                      : Result<InferRequest>(length.status());
     if (!parsed.isOk()) {
       gateway_.countRejected("rest", parsed.status().code());
       return sendError(res, parsed.status());
@@ -113,7 +123,8 @@ class HttpServerImpl final : public HttpServer {
     if (!out.isOk()) return sendError(res, out.status());
     applyBinaryChoice(*parsed, *out);
     EncodedBody body = encodeInferResponse(*out);
-    if (body.json_length) res.set_header("Inference-Header-Content-Length", std::to_string(*body.json_length));
+    if (body.json_length)
+      res.set_header("Inference-Header-Content-Length", std::to_string(*body.json_length));
     res.set_content(std::move(body.body), body.content_type);
   }
 
@@ -134,12 +145,14 @@ Result<std::unique_ptr<HttpServer>> startHttpServer(Gateway& gateway, HttpOption
 
 Result<std::pair<std::string, int>> parseHostPort(const std::string& text) {
   const size_t colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) return invalidArgument("expected HOST:PORT, got '" + text + "'");
+  if (colon == std::string::npos || colon == 0)
+    return invalidArgument("expected HOST:PORT, got '" + text + "'");
   int port = -1;
   const char* b = text.data() + colon + 1;
   const char* e = text.data() + text.size();
   auto [end, ec] = std::from_chars(b, e, port);
-  if (ec != std::errc() || end != e || port < 0 || port > 65535) return invalidArgument("bad port in '" + text + "'");
+  if (ec != std::errc() || end != e || port < 0 || port > 65535)
+    return invalidArgument("bad port in '" + text + "'");
   return std::make_pair(text.substr(0, colon), port);
 }
 

@@ -16,10 +16,10 @@ namespace spikeline::gateway {
 
 struct HttpOptions {
   std::string host = "127.0.0.1";
-  int port = 8000;                         // 0 = any free port (see HttpServer::port)
-  size_t max_body_bytes = 64u << 20;       // larger bodies get 413. Default: 64 MiB
-  int threads = 16;                        // concurrent requests (each may wait on the pipeline)
-  int read_timeout_s = 2;                  // a body shorter than its Content-Length gets 400 after it
+  int port = 8000;                    // 0 = any free port (see HttpServer::port)
+  size_t max_body_bytes = 64u << 20;  // larger bodies get 413. Default: 64 MiB
+  int threads = 16;                   // concurrent requests (each may wait on the pipeline)
+  int read_timeout_s = 2;             // a body shorter than its Content-Length gets 400 after it
 };
 
 class HttpServer {

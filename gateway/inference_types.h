@@ -50,6 +50,9 @@ struct InferResponse {
   std::string model_version;
   std::string id;
   std::vector<OutputTensor> outputs;
+  // The data plane's request id of each batch item (the rate encoder's seed depends on it):
+  // reported as the response parameter `spikeline_request_ids` ("17,18,19").
+  std::vector<uint64_t> request_ids;
   friend bool operator==(const InferResponse&, const InferResponse&) = default;
 };
 

@@ -16,9 +16,12 @@ bool tooDeep(std::string_view text) {
   bool in_string = false, escaped = false;
   for (char c : text) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -41,7 +44,8 @@ Status flatten(const json& v, std::vector<float>& out) {
   } else if (v.is_number()) {
     out.push_back(v.get<float>());
   } else {
-    return invalidArgument("tensor data holds a " + std::string(v.type_name()) + "; expected numbers or booleans");
+    return invalidArgument("tensor data holds a " + std::string(v.type_name()) +
+                           "; expected numbers or booleans");
   }
   return Status::ok();
 }
@@ -50,7 +54,7 @@ Result<size_t> elementSize(const std::string& dt) {
   if (dt == "BOOL" || dt == "UINT8" || dt == "INT8") return size_t{1};
   if (dt == "FP32" || dt == "INT32" || dt == "UINT32") return size_t{4};
   if (dt == "FP64" || dt == "INT64") return size_t{8};
-  return unimplemented("binary data of datatype " + dt + " is not supported");
+  return invalidArgument("binary data of datatype " + dt + " is not accepted");
 }
 
 template <typename T>
@@ -65,15 +69,23 @@ void appendAs(std::string_view bytes, std::vector<float>& out) {
 Status decodeBinary(const std::string& dt, std::string_view bytes, std::vector<float>& out) {
   SPIKELINE_ASSIGN_OR_RETURN(size_t size, elementSize(dt));
   if (bytes.size() % size != 0) {
-    return invalidArgument("binary_data_size " + std::to_string(bytes.size()) + " is not a multiple of " + dt + "'s " + std::to_string(size) + " bytes");
+    return invalidArgument("binary_data_size " + std::to_string(bytes.size()) +
+                           " is not a multiple of " + dt + "'s " + std::to_string(size) + " bytes");
   }
-  if (dt == "FP32") appendAs<float>(bytes, out);
-  else if (dt == "FP64") appendAs<double>(bytes, out);
-  else if (dt == "INT32") appendAs<int32_t>(bytes, out);
-  else if (dt == "UINT32") appendAs<uint32_t>(bytes, out);
-  else if (dt == "INT64") appendAs<int64_t>(bytes, out);
-  else if (dt == "INT8") appendAs<int8_t>(bytes, out);
-  else appendAs<uint8_t>(bytes, out);  // UINT8, BOOL
+  if (dt == "FP32")
+    appendAs<float>(bytes, out);
+  else if (dt == "FP64")
+    appendAs<double>(bytes, out);
+  else if (dt == "INT32")
+    appendAs<int32_t>(bytes, out);
+  else if (dt == "UINT32")
+    appendAs<uint32_t>(bytes, out);
+  else if (dt == "INT64")
+    appendAs<int64_t>(bytes, out);
+  else if (dt == "INT8")
+    appendAs<int8_t>(bytes, out);
+  else
+    appendAs<uint8_t>(bytes, out);  // UINT8, BOOL
   return Status::ok();
 }
 
@@ -89,11 +101,14 @@ Result<InferInput> parseInput(const json& j, size_t index, std::string_view& bin
   const std::string where = "inputs[" + std::to_string(index) + "]";
   if (!j.is_object()) return invalidArgument(where + " must be an object");
   InferInput in;
-  if (!j.contains("name") || !j["name"].is_string()) return invalidArgument(where + ".name is missing");
+  if (!j.contains("name") || !j["name"].is_string())
+    return invalidArgument(where + ".name is missing");
   in.name = j["name"].get<std::string>();
-  if (!j.contains("datatype") || !j["datatype"].is_string()) return invalidArgument(where + ".datatype is missing");
+  if (!j.contains("datatype") || !j["datatype"].is_string())
+    return invalidArgument(where + ".datatype is missing");
   in.datatype = j["datatype"].get<std::string>();
-  if (!j.contains("shape") || !j["shape"].is_array()) return invalidArgument(where + ".shape is missing");
+  if (!j.contains("shape") || !j["shape"].is_array())
+    return invalidArgument(where + ".shape is missing");
   for (const json& d : j["shape"]) {
     if (!d.is_number_integer()) return invalidArgument(where + ".shape must hold integers");
     in.shape.push_back(d.get<int64_t>());
@@ -101,10 +116,13 @@ Result<InferInput> parseInput(const json& j, size_t index, std::string_view& bin
   const json params = j.value("parameters", json::object());
   SPIKELINE_RETURN_IF_ERROR(checkParameters(params, where));
   if (params.contains("binary_data_size")) {
-    if (!params["binary_data_size"].is_number_unsigned()) return invalidArgument(where + ".parameters.binary_data_size must be a non-negative integer");
+    if (!params["binary_data_size"].is_number_unsigned())
+      return invalidArgument(where + ".parameters.binary_data_size must be a non-negative integer");
     const size_t n = params["binary_data_size"].get<size_t>();
     if (n > binary.size()) {
-      return invalidArgument(where + ".parameters.binary_data_size " + std::to_string(n) + " exceeds the " + std::to_string(binary.size()) + " binary bytes left in the body");
+      return invalidArgument(where + ".parameters.binary_data_size " + std::to_string(n) +
+                             " exceeds the " + std::to_string(binary.size()) +
+                             " binary bytes left in the body");
     }
     SPIKELINE_RETURN_IF_ERROR(decodeBinary(in.datatype, binary.substr(0, n), in.data));
     binary.remove_prefix(n);
@@ -115,7 +133,9 @@ Result<InferInput> parseInput(const json& j, size_t index, std::string_view& bin
   return in;
 }
 
-Result<InferRequest> parseDocument(const json& doc, std::string_view binary, const std::string& model_name, const std::string& model_version) {
+Result<InferRequest> parseDocument(const json& doc, std::string_view binary,
+                                   const std::string& model_name,
+                                   const std::string& model_version) {
   if (!doc.is_object()) return invalidArgument("the request body must be a JSON object");
   InferRequest r;
   r.model_name = model_name;
@@ -126,19 +146,27 @@ Result<InferRequest> parseDocument(const json& doc, std::string_view binary, con
   }
   const json params = doc.value("parameters", json::object());
   SPIKELINE_RETURN_IF_ERROR(checkParameters(params, "request"));
-  if (params.contains("binary_data_output")) r.binary_data_output = params["binary_data_output"].is_boolean() && params["binary_data_output"].get<bool>();
+  if (params.contains("binary_data_output"))
+    r.binary_data_output =
+        params["binary_data_output"].is_boolean() && params["binary_data_output"].get<bool>();
   if (params.contains("timeout")) {
-    if (!params["timeout"].is_number_unsigned()) return invalidArgument("parameters.timeout must be a positive integer (ms)");
+    if (!params["timeout"].is_number_unsigned())
+      return invalidArgument("parameters.timeout must be a positive integer (ms)");
     r.timeout_ms = params["timeout"].get<int64_t>();
   }
-  if (!doc.contains("inputs") || !doc["inputs"].is_array()) return invalidArgument("inputs is missing or not an array");
+  if (!doc.contains("inputs") || !doc["inputs"].is_array())
+    return invalidArgument("inputs is missing or not an array");
   for (size_t i = 0; i < doc["inputs"].size(); ++i) {
     SPIKELINE_ASSIGN_OR_RETURN(InferInput in, parseInput(doc["inputs"][i], i, binary));
     r.inputs.push_back(std::move(in));
   }
-  if (!binary.empty()) return invalidArgument(std::to_string(binary.size()) + " binary bytes after the JSON are not claimed by any input's binary_data_size");
+  if (!binary.empty())
+    return invalidArgument(
+        std::to_string(binary.size()) +
+        " binary bytes after the JSON are not claimed by any input's binary_data_size");
   for (const json& o : doc.value("outputs", json::array())) {
-    if (!o.is_object() || !o.contains("name") || !o["name"].is_string()) return invalidArgument("outputs[] needs a name");
+    if (!o.is_object() || !o.contains("name") || !o["name"].is_string())
+      return invalidArgument("outputs[] needs a name");
     RequestedOutput out{o["name"].get<std::string>(), false};
     const json op = o.value("parameters", json::object());
     SPIKELINE_RETURN_IF_ERROR(checkParameters(op, "outputs[" + out.name + "]"));
@@ -149,23 +177,30 @@ Result<InferRequest> parseDocument(const json& doc, std::string_view binary, con
 }
 
 // Never throws on invalid UTF-8 (an echoed id or a parser message quoting hostile bytes).
-std::string dumpSafe(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dumpSafe(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
-json tensorMeta(const TensorMetadata& t) { return {{"name", t.name}, {"datatype", t.datatype}, {"shape", t.shape}}; }
+json tensorMeta(const TensorMetadata& t) {
+  return {{"name", t.name}, {"datatype", t.datatype}, {"shape", t.shape}};
+}
 
 }  // namespace
 
 Result<InferRequest> parseInferRequest(std::string_view body, std::optional<size_t> json_length,
-                                       const std::string& model_name, const std::string& model_version) {
+                                       const std::string& model_name,
+                                       const std::string& model_version) {
   std::string_view text = body, binary;
   if (json_length) {
     if (*json_length > body.size()) {
-      return invalidArgument("Inference-Header-Content-Length " + std::to_string(*json_length) + " exceeds the body's " + std::to_string(body.size()) + " bytes");
+      return invalidArgument("Inference-Header-Content-Length " + std::to_string(*json_length) +
+                             " exceeds the body's " + std::to_string(body.size()) + " bytes");
     }
     text = body.substr(0, *json_length);
     binary = body.substr(*json_length);
   }
-  if (tooDeep(text)) return invalidArgument("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  if (tooDeep(text))
+    return invalidArgument("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     try {  // once more with exceptions, only for the message (the error path)
@@ -206,8 +241,15 @@ EncodedBody encodeInferResponse(const InferResponse& response) {
     }
     outputs.push_back(std::move(t));
   }
-  json doc{{"model_name", response.model_name}, {"model_version", response.model_version}, {"outputs", outputs}};
+  json doc{{"model_name", response.model_name},
+           {"model_version", response.model_version},
+           {"outputs", outputs}};
   if (!response.id.empty()) doc["id"] = response.id;
+  if (!response.request_ids.empty()) {
+    std::string ids;
+    for (uint64_t id : response.request_ids) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+    doc["parameters"] = {{"spikeline_request_ids", ids}};
+  }
   EncodedBody e;
   e.body = dumpSafe(doc);
   if (!binary.empty()) {
@@ -226,7 +268,11 @@ std::string encodeModelMetadata(const ModelMetadata& m) {
   json in = json::array(), out = json::array();
   for (const auto& t : m.inputs) in.push_back(tensorMeta(t));
   for (const auto& t : m.outputs) out.push_back(tensorMeta(t));
-  return dumpSafe(json{{"name", m.name}, {"versions", m.versions}, {"platform", m.platform}, {"inputs", in}, {"outputs", out}});
+  return dumpSafe(json{{"name", m.name},
+                       {"versions", m.versions},
+                       {"platform", m.platform},
+                       {"inputs", in},
+                       {"outputs", out}});
 }
 
 std::string encodeError(const std::string& message) { return dumpSafe(json{{"error", message}}); }

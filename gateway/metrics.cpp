@@ -13,10 +13,14 @@ namespace {
 std::string escapeLabel(const std::string& v) {
   std::string out;
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -43,9 +47,12 @@ std::string labelText(const Labels& labels, const std::string& le = "") {
 
 const char* typeName(MetricType t) {
   switch (t) {
-    case MetricType::kCounter: return "counter";
-    case MetricType::kGauge: return "gauge";
-    case MetricType::kHistogram: return "histogram";
+    case MetricType::kCounter:
+      return "counter";
+    case MetricType::kGauge:
+      return "gauge";
+    case MetricType::kHistogram:
+      return "histogram";
   }
   return "untyped";
 }
@@ -115,7 +122,8 @@ std::string MetricsRegistry::render() const {
       uint64_t cumulative = 0;
       for (size_t i = 0; i < f.bounds.size(); ++i) {
         cumulative += s.buckets[i];
-        out << f.name << "_bucket" << labelText(labels, number(f.bounds[i])) << ' ' << cumulative << '\n';
+        out << f.name << "_bucket" << labelText(labels, number(f.bounds[i])) << ' ' << cumulative
+            << '\n';
       }
       out << f.name << "_bucket" << labelText(labels, "+Inf") << ' ' << s.count << '\n';
       out << f.name << "_sum" << labelText(labels) << ' ' << number(s.value) << '\n';
@@ -126,7 +134,8 @@ std::string MetricsRegistry::render() const {
 }
 
 std::vector<double> latencyBucketsSeconds() {
-  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+          0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
 }
 
 double residentMemoryBytes() {

@@ -32,9 +32,9 @@ class MetricsRegistry {
 
  private:
   struct Series {
-    double value = 0;                // counter/gauge; histogram: sum
-    std::vector<uint64_t> buckets;   // histogram: per-bucket counts (not cumulative)
-    uint64_t count = 0;              // histogram
+    double value = 0;               // counter/gauge; histogram: sum
+    std::vector<uint64_t> buckets;  // histogram: per-bucket counts (not cumulative)
+    uint64_t count = 0;             // histogram
   };
   struct Family {
     std::string name;

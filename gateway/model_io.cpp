@@ -48,7 +48,8 @@ Result<Tensor> itemToFrame(const Topology& t, const InferInput& in, size_t offse
   for (size_t k = 0; k < n; ++k) {
     const float v = in.data[offset + k];
     if (v != 0.0f && v != 1.0f) return invalidArgument("spike input values must be 0 or 1");
-    if (v == 1.0f) spikes.set(static_cast<uint32_t>(k / per_step), static_cast<uint32_t>(k % per_step));
+    if (v == 1.0f)
+      spikes.set(static_cast<uint32_t>(k / per_step), static_cast<uint32_t>(k % per_step));
   }
   return Tensor(std::move(spikes));
 }
@@ -82,16 +83,20 @@ bool isBatched(const Topology& t, const InferRequest& r) {
 Result<std::vector<Tensor>> requestToFrames(const Topology& t, const InferRequest& r,
                                             uint32_t max_batch) {
   if (r.inputs.size() != 1) {
-    return invalidArgument("expected exactly 1 input ('input'), got " + std::to_string(r.inputs.size()));
+    return invalidArgument("expected exactly 1 input ('input'), got " +
+                           std::to_string(r.inputs.size()));
   }
   const InferInput& in = r.inputs.front();
-  if (in.name != kInputName) return invalidArgument("unknown input '" + in.name + "'; the model's input is 'input'");
+  if (in.name != kInputName)
+    return invalidArgument("unknown input '" + in.name + "'; the model's input is 'input'");
   for (const RequestedOutput& o : r.outputs) {
-    if (o.name != kOutputName) return invalidArgument("unknown output '" + o.name + "'; the model's output is 'output'");
+    if (o.name != kOutputName)
+      return invalidArgument("unknown output '" + o.name + "'; the model's output is 'output'");
   }
   if (!acceptsDatatype(t, in.datatype)) {
-    return invalidArgument("input 'input' has datatype " + in.datatype + "; the model takes " +
-                           (t.input_encoding == InputEncoding::kDense ? "FP32, FP64 or UINT8" : "BOOL or UINT8"));
+    return invalidArgument(
+        "input 'input' has datatype " + in.datatype + "; the model takes " +
+        (t.input_encoding == InputEncoding::kDense ? "FP32, FP64 or UINT8" : "BOOL or UINT8"));
   }
   const std::vector<int64_t> item = itemShape(t);
   std::vector<int64_t> want = item;
@@ -105,7 +110,8 @@ Result<std::vector<Tensor>> requestToFrames(const Topology& t, const InferReques
                            shapeText(item) + " or [batch, " + shapeText(item).substr(1));
   }
   if (batch > static_cast<int64_t>(max_batch)) {
-    return invalidArgument("batch " + std::to_string(batch) + " exceeds the limit " + std::to_string(max_batch));
+    return invalidArgument("batch " + std::to_string(batch) + " exceeds the limit " +
+                           std::to_string(max_batch));
   }
   size_t n = 1;
   for (int64_t d : item) n *= static_cast<size_t>(d);
@@ -129,7 +135,8 @@ Result<OutputTensor> framesToOutput(const Topology& t, const std::vector<Tensor>
   out.name = kOutputName;
   if (outputs.empty()) return internalError("no outputs");
   const Shape& shape = tensorShape(outputs.front());
-  const float scale = t.precision == Precision::kFixed ? std::ldexp(1.0f, -static_cast<int>(t.frac_bits)) : 1.0f;
+  const float scale =
+      t.precision == Precision::kFixed ? std::ldexp(1.0f, -static_cast<int>(t.frac_bits)) : 1.0f;
   for (const Tensor& o : outputs) {
     if (tensorShape(o) != shape) return internalError("batch outputs differ in shape");
     if (const auto* d = std::get_if<DenseTensor>(&o)) {
@@ -141,7 +148,8 @@ Result<OutputTensor> framesToOutput(const Topology& t, const std::vector<Tensor>
     } else {
       const auto& s = std::get<SpikeTensor>(o);
       for (uint32_t ts = 0; ts < s.timesteps(); ++ts) {
-        for (uint32_t i = 0; i < s.numNeurons(); ++i) out.data.push_back(s.get(ts, i) ? 1.0f : 0.0f);
+        for (uint32_t i = 0; i < s.numNeurons(); ++i)
+          out.data.push_back(s.get(ts, i) ? 1.0f : 0.0f);
       }
     }
   }

@@ -67,7 +67,8 @@ TEST(MetricsTest, RendersCountersGaugesAndCumulativeHistograms) {
   m.increment("undeclared_total", {});
   EXPECT_EQ(m.value("x_total", {{"model", "a\"b"}}), 3.0);
   const std::string text = m.render();
-  EXPECT_NE(text.find("# TYPE x_total counter\nx_total{model=\"a\\\"b\"} 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE x_total counter\nx_total{model=\"a\\\"b\"} 3\n"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("g 5\n"), std::string::npos);
   EXPECT_NE(text.find("d_seconds_bucket{le=\"0.1\"} 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("d_seconds_bucket{le=\"1\"} 2\n"), std::string::npos);

@@ -33,9 +33,12 @@ TEST(JsonCodecTest, ReadsBinaryTensorData) {
   ASSERT_TRUE(r.isOk()) << r.status().toString();
   EXPECT_EQ(r->inputs[0].data, (std::vector<float>{1.5f, -2.0f}));
   // A header that lies about its length, and a binary size larger than what follows.
-  EXPECT_EQ(parseInferRequest(body, body.size() + 1, "m", "").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(parseInferRequest(json + "1234", json.size(), "m", "").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(parseInferRequest(body + "x", json.size(), "m", "").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(parseInferRequest(body, body.size() + 1, "m", "").status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(parseInferRequest(json + "1234", json.size(), "m", "").status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(parseInferRequest(body + "x", json.size(), "m", "").status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST(JsonCodecTest, RejectsHostileBodiesAsInvalidArgument) {
@@ -43,28 +46,39 @@ TEST(JsonCodecTest, RejectsHostileBodiesAsInvalidArgument) {
       R"({"inputs":[{"name":"input","shape":[1],"datatype":"FP32","data":[1]}]})";
   for (size_t cut = 0; cut < valid.size(); ++cut) {
     EXPECT_EQ(parseInferRequest(valid.substr(0, cut), std::nullopt, "m", "").status().code(),
-              StatusCode::kInvalidArgument) << "truncated at " << cut;
+              StatusCode::kInvalidArgument)
+        << "truncated at " << cut;
   }
-  EXPECT_EQ(parseInferRequest(std::string(100000, '['), std::nullopt, "m", "").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(parseInferRequest(std::string(100000, '['), std::nullopt, "m", "").status().code(),
+            StatusCode::kInvalidArgument);
   std::string garbage(1 << 20, '\0');
   for (size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<char>((i * 7919) & 0xff);
   auto g = parseInferRequest(garbage, std::nullopt, "m", "");
   EXPECT_EQ(g.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_FALSE(encodeError(g.status().message()).empty());  // hostile bytes in a message never throw
-  for (const char* bad : {R"([])", R"({"inputs":3})", R"({"inputs":[{"name":1}]})",
-                          R"({"inputs":[{"name":"input","datatype":"FP32","shape":["x"],"data":[]}]})",
-                          R"({"inputs":[{"name":"input","datatype":"FP32","shape":[1],"data":["a"]}]})",
-                          R"({"id":5,"inputs":[]})"}) {
-    EXPECT_EQ(parseInferRequest(bad, std::nullopt, "m", "").status().code(), StatusCode::kInvalidArgument) << bad;
+  EXPECT_FALSE(
+      encodeError(g.status().message()).empty());  // hostile bytes in a message never throw
+  for (const char* bad :
+       {R"([])", R"({"inputs":3})", R"({"inputs":[{"name":1}]})",
+        R"({"inputs":[{"name":"input","datatype":"FP32","shape":["x"],"data":[]}]})",
+        R"({"inputs":[{"name":"input","datatype":"FP32","shape":[1],"data":["a"]}]})",
+        R"({"id":5,"inputs":[]})"}) {
+    EXPECT_EQ(parseInferRequest(bad, std::nullopt, "m", "").status().code(),
+              StatusCode::kInvalidArgument)
+        << bad;
   }
-  EXPECT_EQ(parseInferRequest(R"({"parameters":{"sequence_id":1},"inputs":[]})", std::nullopt, "m", "").status().code(),
-            StatusCode::kUnimplemented);
+  EXPECT_EQ(
+      parseInferRequest(R"({"parameters":{"sequence_id":1},"inputs":[]})", std::nullopt, "m", "")
+          .status()
+          .code(),
+      StatusCode::kUnimplemented);
 }
 
 TEST(JsonCodecTest, EncodesResponsesJsonAndBinary) {
   InferResponse r{"m", "1", "abc", {{"output", "FP32", {2}, {0.5f, 2.0f}, false}}};
   EncodedBody j = encodeInferResponse(r);
-  EXPECT_EQ(j.body, R"({"id":"abc","model_name":"m","model_version":"1","outputs":[{"data":[0.5,2.0],"datatype":"FP32","name":"output","shape":[2]}]})");
+  EXPECT_EQ(
+      j.body,
+      R"({"id":"abc","model_name":"m","model_version":"1","outputs":[{"data":[0.5,2.0],"datatype":"FP32","name":"output","shape":[2]}]})");
   EXPECT_FALSE(j.json_length.has_value());
   InferRequest req;
   req.binary_data_output = true;

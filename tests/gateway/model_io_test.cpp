@@ -64,10 +64,14 @@ TEST(ModelIoTest, RejectsWrongShapeDatatypeCountAndNames) {
   auto shape = requestToFrames(t, request({2, 2}, "FP32", 4));
   EXPECT_EQ(shape.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(shape.status().message().find("shape [2, 2]"), std::string::npos);
-  EXPECT_EQ(requestToFrames(t, request({1, 2, 2}, "BYTES", 4)).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(requestToFrames(t, request({1, 2, 2}, "FP32", 5)).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(requestToFrames(t, request({0, 1, 2, 2}, "FP32", 0)).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(requestToFrames(t, request({65, 1, 2, 2}, "FP32", 260)).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(requestToFrames(t, request({1, 2, 2}, "BYTES", 4)).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(requestToFrames(t, request({1, 2, 2}, "FP32", 5)).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(requestToFrames(t, request({0, 1, 2, 2}, "FP32", 0)).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(requestToFrames(t, request({65, 1, 2, 2}, "FP32", 260)).status().code(),
+            StatusCode::kInvalidArgument);
   InferRequest named = request({1, 2, 2}, "FP32", 4);
   named.inputs[0].name = "x";
   EXPECT_EQ(requestToFrames(t, named).status().code(), StatusCode::kInvalidArgument);
