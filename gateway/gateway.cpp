@@ -18,14 +18,15 @@
 namespace spikeline::gateway {
 namespace {
 
+using metrics::Labels;
+using metrics::MetricType;
+
 constexpr const char* kSuccess = "spikeline_inference_request_success_total";
 constexpr const char* kFailure = "spikeline_inference_request_failure_total";
 constexpr const char* kFrames = "spikeline_inference_frames_total";
 constexpr const char* kDuration = "spikeline_inference_request_duration_seconds";
 constexpr const char* kEpoch = "spikeline_route_epoch";
 constexpr const char* kReady = "spikeline_model_ready";
-constexpr const char* kStart = "process_start_time_seconds";
-constexpr const char* kRss = "process_resident_memory_bytes";
 
 void declareMetrics(MetricsRegistry& m) {
   m.declare(kSuccess, MetricType::kCounter, "Inference requests answered with outputs.");
@@ -34,12 +35,9 @@ void declareMetrics(MetricsRegistry& m) {
   m.declare(kFrames, MetricType::kCounter,
             "Data-plane frames submitted (a batch is one per item).");
   m.declare(kDuration, MetricType::kHistogram, "Request duration in the gateway, parse to reply.",
-            latencyBucketsSeconds());
+            metrics::latencyBucketsSeconds());
   m.declare(kEpoch, MetricType::kGauge, "Route epoch of the newest broker route table held.");
   m.declare(kReady, MetricType::kGauge, "1 when every stage of the model has a routed replica.");
-  m.declare(kStart, MetricType::kGauge,
-            "Start time of the process since the Unix epoch in seconds.");
-  m.declare(kRss, MetricType::kGauge, "Resident memory size in bytes.");
 }
 
 // The outcomes of one request's frames. Shared by the waiting server thread and the client's
@@ -71,7 +69,7 @@ class GatewayImpl final : public Gateway {
       models_.push_back(std::move(e));
     }
     declareMetrics(metrics_);
-    metrics_.set(kStart, {}, static_cast<double>(clock_->wallNs()) / 1e9);
+    metrics::declareProcessMetrics(metrics_, static_cast<double>(clock_->wallNs()) / 1e9);
   }
   ~GatewayImpl() override { subscriber_.reset(); }  // no callback after this
 
@@ -127,7 +125,7 @@ class GatewayImpl final : public Gateway {
   }
 
   std::string metricsText() override {
-    metrics_.set(kRss, {}, residentMemoryBytes());
+    metrics::refreshProcessMetrics(metrics_);
     const wire::RouteTable t = table();
     for (const Topology& m : topologies_) {
       metrics_.set(kReady, {{"model", m.model.name}, {"version", std::to_string(m.model.version)}},

@@ -14,9 +14,11 @@
 #include "core/result.h"
 #include "core/topology.h"
 #include "gateway/inference_types.h"
-#include "gateway/metrics.h"
+#include "metrics/registry.h"
 
 namespace spikeline::gateway {
+
+using metrics::MetricsRegistry;
 
 struct GatewayOptions {
   std::string broker_endpoint;  // the broker's ROUTER, e.g. "tcp://127.0.0.1:5555"

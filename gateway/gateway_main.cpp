@@ -14,6 +14,7 @@
 #include "gateway/gateway.h"
 #include "gateway/grpc_server.h"
 #include "gateway/http_server.h"
+#include "metrics/probe_server.h"
 #include "topology/topology_loader.h"
 
 namespace {
@@ -58,7 +59,7 @@ int main(int argc, char** argv) {
     }
     models.push_back(std::move(t).value());
   }
-  auto http_addr = gw::parseHostPort(http);
+  auto http_addr = spikeline::metrics::parseHostPort(http);
   if (!http_addr.isOk()) {
     spdlog::error("--http: {}", http_addr.status().toString());
     return 2;

@@ -143,17 +143,4 @@ Result<std::unique_ptr<HttpServer>> startHttpServer(Gateway& gateway, HttpOption
   return std::unique_ptr<HttpServer>(std::move(s));
 }
 
-Result<std::pair<std::string, int>> parseHostPort(const std::string& text) {
-  const size_t colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0)
-    return invalidArgument("expected HOST:PORT, got '" + text + "'");
-  int port = -1;
-  const char* b = text.data() + colon + 1;
-  const char* e = text.data() + text.size();
-  auto [end, ec] = std::from_chars(b, e, port);
-  if (ec != std::errc() || end != e || port < 0 || port > 65535)
-    return invalidArgument("bad port in '" + text + "'");
-  return std::make_pair(text.substr(0, colon), port);
-}
-
 }  // namespace spikeline::gateway

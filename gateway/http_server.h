@@ -31,7 +31,4 @@ class HttpServer {
 // Binds and starts serving. kUnavailable when the address cannot be bound.
 Result<std::unique_ptr<HttpServer>> startHttpServer(Gateway& gateway, HttpOptions options);
 
-// Parses "HOST:PORT" (e.g. "127.0.0.1:8000", "0.0.0.0:0"). kInvalidArgument otherwise.
-Result<std::pair<std::string, int>> parseHostPort(const std::string& text);
-
 }  // namespace spikeline::gateway

@@ -1,8 +1,7 @@
-// error_map, readiness and metrics: the gateway's other pure decisions.
+// error_map and readiness: the gateway's other pure decisions.
 #include <gtest/gtest.h>
 
 #include "gateway/error_map.h"
-#include "gateway/metrics.h"
 #include "gateway/readiness.h"
 
 namespace spikeline::gateway {
@@ -51,30 +50,6 @@ TEST(ReadinessTest, ReadyOnlyWhenEveryStageHasAReplica) {
   EXPECT_FALSE(serverReadiness({twoStages()}, table(0)).ready);
   EXPECT_TRUE(serverReadiness({twoStages()}, table(2)).ready);
   EXPECT_FALSE(serverReadiness({}, table(2)).ready);
-}
-
-TEST(MetricsTest, RendersCountersGaugesAndCumulativeHistograms) {
-  MetricsRegistry m;
-  m.declare("x_total", MetricType::kCounter, "Things.");
-  m.declare("g", MetricType::kGauge, "A gauge.");
-  m.declare("d_seconds", MetricType::kHistogram, "Durations.", {0.1, 1});
-  m.increment("x_total", {{"model", "a\"b"}});
-  m.increment("x_total", {{"model", "a\"b"}}, 2);
-  m.set("g", {}, 5);
-  m.observe("d_seconds", {}, 0.05);
-  m.observe("d_seconds", {}, 0.5);
-  m.observe("d_seconds", {}, 5);
-  m.increment("undeclared_total", {});
-  EXPECT_EQ(m.value("x_total", {{"model", "a\"b"}}), 3.0);
-  const std::string text = m.render();
-  EXPECT_NE(text.find("# TYPE x_total counter\nx_total{model=\"a\\\"b\"} 3\n"), std::string::npos)
-      << text;
-  EXPECT_NE(text.find("g 5\n"), std::string::npos);
-  EXPECT_NE(text.find("d_seconds_bucket{le=\"0.1\"} 1\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("d_seconds_bucket{le=\"1\"} 2\n"), std::string::npos);
-  EXPECT_NE(text.find("d_seconds_bucket{le=\"+Inf\"} 3\n"), std::string::npos);
-  EXPECT_NE(text.find("d_seconds_count 3\n"), std::string::npos);
-  EXPECT_EQ(text.find("undeclared"), std::string::npos);
 }
 
 }  // namespace

@@ -341,5 +341,52 @@ TEST_F(GatewayE2ETest, ReadinessFollowsChipFaultAndMetricsCountIt) {
       << broker::testing::readText(cluster_.dir() / "promtool.out");
 }
 
+// `--metrics` on the broker and on a worker: /live, /ready (503 with a reason, then 200), and
+// /metrics that promtool accepts. A second broker on the same Redis, and an extra chip worker.
+TEST_F(GatewayE2ETest, BrokerAndWorkerProbeEndpointsPassPromtool) {
+  using broker::testing::freePort;
+  const std::string broker_metrics = "127.0.0.1:" + std::to_string(freePort());
+  const std::string worker_metrics = "127.0.0.1:" + std::to_string(freePort());
+  ChildProcess broker2, worker;
+  ASSERT_TRUE(
+      broker2.start({SPIKELINE_BROKER_PATH, "--redis", cluster_.redis().address(), "--bind",
+                     "tcp://127.0.0.1:" + std::to_string(freePort()), "--pub",
+                     "tcp://127.0.0.1:" + std::to_string(freePort()), "--metrics", broker_metrics},
+                    (cluster_.dir() / "broker2.log").string()));
+  ASSERT_TRUE(worker.start({SPIKELINE_WORKER_BIN, "--broker", cluster_.broker().bind(),
+                            "--broker-routes", cluster_.broker().pub(), "--name", "probe-w",
+                            "--backend", "chip", "--metrics", worker_metrics},
+                           (cluster_.dir() / "probe-w.log").string()));
+  ASSERT_FALSE(worker.waitReady(20'000).empty());
+  for (const std::string& addr : {broker_metrics, worker_metrics}) {
+    const std::string base = "http://" + addr;
+    ASSERT_TRUE(
+        waitFor([&] { return curl(cluster_.dir(), {}, base + "/ready").status == 200; }, 10'000))
+        << addr;
+    EXPECT_EQ(curl(cluster_.dir(), {}, base + "/live").status, 200);
+    const std::string text = curl(cluster_.dir(), {}, base + "/metrics").body;
+    EXPECT_NE(text.find("process_resident_memory_bytes"), std::string::npos) << text;
+    const auto file = cluster_.dir() / "probe_metrics.txt";
+    std::ofstream(file) << text;
+    const auto out = cluster_.dir() / "probe_promtool.out";
+    const std::string cmd =
+        "promtool check metrics < '" + file.string() + "' > '" + out.string() + "' 2>&1";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << addr << ": " << broker::testing::readText(out);
+  }
+  // The worker's chip fails: its /ready says so.
+  auto f = cluster_.broker().call(
+      {{"op", "fault"}, {"worker", "probe-w"}, {"whole_chip", true}, {"permanent", true}});
+  ASSERT_TRUE(f.isOk()) << f.status().toString();
+  HttpReply r;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        r = curl(cluster_.dir(), {}, "http://" + worker_metrics + "/ready");
+        return r.status == 503;
+      },
+      5000))
+      << r.body;
+  EXPECT_NE(r.body.find("backend failed"), std::string::npos) << r.body;
+}
+
 }  // namespace
 }  // namespace spikeline::testing

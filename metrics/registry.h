@@ -1,6 +1,6 @@
-// Metrics: a small Prometheus registry (counters, gauges, histograms with labels) and its text
-// exposition format (version 0.0.4), so `promtool check metrics` passes: HELP and TYPE on every
-// family, `_total` counters, base units. Families are declared once, then updated by name.
+// MetricsRegistry: a small Prometheus registry (counters, gauges, histograms with labels) and its
+// text exposition format (version 0.0.4), so `promtool check metrics` passes: HELP and TYPE on
+// every family, `_total` counters, base units. Families are declared once, then updated by name.
 // Owns its values. Thread safety: every method is safe from any thread (one mutex).
 #pragma once
 
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace spikeline::gateway {
+namespace spikeline::metrics {
 
 using Labels = std::map<std::string, std::string>;  // label name -> value (sorted: stable text)
 
@@ -55,4 +55,10 @@ std::vector<double> latencyBucketsSeconds();
 // The process's resident set size in bytes (from /proc/self/statm); 0 when unreadable.
 double residentMemoryBytes();
 
-}  // namespace spikeline::gateway
+// Declares process_start_time_seconds (set to `start_seconds`, Unix time) and
+// process_resident_memory_bytes, the Prometheus client conventions for every process.
+void declareProcessMetrics(MetricsRegistry& registry, double start_seconds);
+// Re-reads process_resident_memory_bytes (call before render()).
+void refreshProcessMetrics(MetricsRegistry& registry);
+
+}  // namespace spikeline::metrics

@@ -1,4 +1,4 @@
-#include "gateway/metrics.h"
+#include "metrics/registry.h"
 
 #include <unistd.h>
 
@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace spikeline::gateway {
+namespace spikeline::metrics {
 namespace {
 
 std::string escapeLabel(const std::string& v) {
@@ -145,4 +145,17 @@ double residentMemoryBytes() {
   return pages_resident * static_cast<double>(::sysconf(_SC_PAGESIZE));
 }
 
-}  // namespace spikeline::gateway
+void declareProcessMetrics(MetricsRegistry& registry, double start_seconds) {
+  registry.declare("process_start_time_seconds", MetricType::kGauge,
+                   "Start time of the process since the Unix epoch in seconds.");
+  registry.declare("process_resident_memory_bytes", MetricType::kGauge,
+                   "Resident memory size in bytes.");
+  registry.set("process_start_time_seconds", {}, start_seconds);
+  refreshProcessMetrics(registry);
+}
+
+void refreshProcessMetrics(MetricsRegistry& registry) {
+  registry.set("process_resident_memory_bytes", {}, residentMemoryBytes());
+}
+
+}  // namespace spikeline::metrics
