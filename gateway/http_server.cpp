@@ -51,6 +51,7 @@ class HttpServerImpl final : public HttpServer {
     server_.new_task_queue = [threads] {
       return new httplib::ThreadPool(static_cast<size_t>(threads));
     };
+    server_.set_tcp_nodelay(true);  // headers and body go out as separate writes: no Nagle delay
     server_.set_payload_max_length(options_.max_body_bytes);
     server_.set_read_timeout(options_.read_timeout_s, 0);
     routes();

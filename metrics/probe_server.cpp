@@ -19,6 +19,7 @@ class ProbeServerImpl final : public ProbeServer {
 
   Status start(const std::string& host, int port) {
     server_.new_task_queue = [] { return new httplib::ThreadPool(2); };
+    server_.set_tcp_nodelay(true);
     server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(handlers_.metrics ? handlers_.metrics() : std::string(),
                       "text/plain; version=0.0.4; charset=utf-8");

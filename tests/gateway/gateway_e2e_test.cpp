@@ -43,8 +43,8 @@ class GatewayE2ETest : public ::testing::Test {
     auto deployed = cluster_.deploy(model_path_);
     ASSERT_TRUE(deployed.isOk()) << deployed.status().toString();
     ASSERT_TRUE(waitFor([&] { return routed(); }, 10'000)) << cluster_.routes().dump();
-    ASSERT_TRUE(gateway_.start(cluster_.broker().bind(), cluster_.broker().pub(), model_path_,
-                               cluster_.dir() / "gateway.log"))
+    ASSERT_TRUE(gateway_.start(cluster_.broker().bind(), cluster_.broker().pub(),
+                               {model_path_.string()}, cluster_.dir() / "gateway.log"))
         << gateway_.log();
     ASSERT_TRUE(waitFor([&] { return get("/v2/health/ready").status == 200; }, 10'000))
         << gateway_.log();

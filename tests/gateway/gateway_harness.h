@@ -47,13 +47,19 @@ inline HttpReply curl(const std::filesystem::path& dir, const std::vector<std::s
 
 class GatewayProcess {
  public:
-  // Starts the gateway against the broker; ports 0 (any free). Fails the test when not READY.
-  bool start(const std::string& broker, const std::string& pub, const std::filesystem::path& model,
-             const std::filesystem::path& log) {
+  // Starts the gateway against the broker, serving `models` (YAML paths); ports 0 (any free).
+  // False when it did not print READY.
+  bool start(const std::string& broker, const std::string& pub,
+             const std::vector<std::string>& models, const std::filesystem::path& log) {
     log_ = log;
-    if (!child_.start({SPIKELINE_GATEWAY_BIN, "--broker", broker, "--broker-routes", pub, "--model",
-                       model.string(), "--http", "127.0.0.1:0", "--grpc", "127.0.0.1:0"},
-                      log.string())) {
+    std::vector<std::string> argv{SPIKELINE_GATEWAY_BIN, "--broker", broker,
+                                  "--broker-routes",     pub,        "--http",
+                                  "127.0.0.1:0",         "--grpc",   "127.0.0.1:0"};
+    for (const std::string& m : models) {
+      argv.push_back("--model");
+      argv.push_back(m);
+    }
+    if (!child_.start(argv, log.string())) {
       return false;
     }
     const std::string ready = child_.waitReady(20'000);  // "http=H:P grpc=H:P"
