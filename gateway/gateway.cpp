@@ -25,6 +25,10 @@ constexpr const char* kSuccess = "spikeline_inference_request_success_total";
 constexpr const char* kFailure = "spikeline_inference_request_failure_total";
 constexpr const char* kFrames = "spikeline_inference_frames_total";
 constexpr const char* kDuration = "spikeline_inference_request_duration_seconds";
+constexpr const char* kStage = "spikeline_stage_duration_seconds";
+constexpr const char* kResends = "spikeline_client_resends_total";
+constexpr const char* kDuplicates = "spikeline_client_duplicate_results_total";
+constexpr const char* kRejected = "spikeline_client_rejected_total";
 constexpr const char* kEpoch = "spikeline_route_epoch";
 constexpr const char* kReady = "spikeline_model_ready";
 
@@ -36,6 +40,13 @@ void declareMetrics(MetricsRegistry& m) {
             "Data-plane frames submitted (a batch is one per item).");
   m.declare(kDuration, MetricType::kHistogram, "Request duration in the gateway, parse to reply.",
             metrics::latencyBucketsSeconds());
+  m.declare(kStage, MetricType::kHistogram,
+            "Per stage and worker: frame received to output sent (queue + compute), from traces.",
+            metrics::latencyBucketsSeconds());
+  m.declare(kResends, MetricType::kCounter, "Requests the gateway's client re-sent (backstop).");
+  m.declare(kDuplicates, MetricType::kCounter, "Duplicate results the gateway's client dropped.");
+  m.declare(kRejected, MetricType::kCounter,
+            "Requests refused at submit (no first-stage credit or invalid).");
   m.declare(kEpoch, MetricType::kGauge, "Route epoch of the newest broker route table held.");
   m.declare(kReady, MetricType::kGauge, "1 when every stage of the model has a routed replica.");
 }
@@ -48,6 +59,7 @@ struct Pending {
   size_t remaining = 0;
   std::vector<Tensor> outputs;
   std::vector<uint64_t> ids;  // the data plane's request id per frame
+  std::vector<std::vector<wire::HopTrace>> traces;
   std::optional<Status> error;
 };
 
@@ -126,6 +138,15 @@ class GatewayImpl final : public Gateway {
 
   std::string metricsText() override {
     metrics::refreshProcessMetrics(metrics_);
+    for (auto& e : models_) {
+      std::lock_guard lock(e->mu);
+      if (!e->client) continue;
+      const client::ClientStats s = e->client->stats();
+      const Labels l{{"model", e->topology.model.name}};
+      metrics_.setTotal(kResends, l, static_cast<double>(s.backstop_resends));
+      metrics_.setTotal(kDuplicates, l, static_cast<double>(s.duplicates));
+      metrics_.setTotal(kRejected, l, static_cast<double>(s.rejected));
+    }
     const wire::RouteTable t = table();
     for (const Topology& m : topologies_) {
       metrics_.set(kReady, {{"model", m.model.name}, {"version", std::to_string(m.model.version)}},
@@ -147,6 +168,20 @@ class GatewayImpl final : public Gateway {
       return static_cast<const ModelEntry*>(e.get());
     }
     return notFound("unknown model '" + name + "'");
+  }
+
+  // Stage k of a trace is the topology's stage k; its worker's time is sent - received.
+  void observeStages(const Topology& t, const std::vector<std::vector<wire::HopTrace>>& traces) {
+    for (const auto& trace : traces) {
+      for (size_t k = 0; k < trace.size() && k < t.stages.size(); ++k) {
+        const int64_t ns = trace[k].sent_ns - trace[k].received_ns;
+        if (ns < 0) continue;
+        metrics_.observe(
+            kStage,
+            {{"model", t.model.name}, {"stage", t.stages[k].name}, {"worker", trace[k].hop}},
+            static_cast<double>(ns) / 1e9);
+      }
+    }
   }
 
   // On the subscriber's thread: keeps every created client on the newest routes.
@@ -212,6 +247,7 @@ class GatewayImpl final : public Gateway {
                   pending->ids[i] = id;
                   if (r.isOk()) {
                     pending->outputs[i] = std::move(r->output);
+                    pending->traces.push_back(std::move(r->trace));
                   } else if (!pending->error) {
                     pending->error = r.status();
                   }
@@ -234,6 +270,7 @@ class GatewayImpl final : public Gateway {
         e.topology.model.name, std::to_string(e.topology.model.version), request.id, {}};
     response.outputs.push_back(std::move(out));
     response.request_ids = pending->ids;
+    observeStages(e.topology, pending->traces);
     return response;
   }
 

@@ -82,6 +82,11 @@ void MetricsRegistry::set(const std::string& name, const Labels& labels, double 
   if (Family* f = find(name, MetricType::kGauge)) f->series[labels].value = value;
 }
 
+void MetricsRegistry::setTotal(const std::string& name, const Labels& labels, double total) {
+  std::lock_guard lock(mu_);
+  if (Family* f = find(name, MetricType::kCounter)) f->series[labels].value = total;
+}
+
 void MetricsRegistry::observe(const std::string& name, const Labels& labels, double value) {
   std::lock_guard lock(mu_);
   Family* f = find(name, MetricType::kHistogram);

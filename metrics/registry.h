@@ -24,6 +24,9 @@ class MetricsRegistry {
   // No-ops for an undeclared name or the wrong type (metrics never fail a request).
   void increment(const std::string& name, const Labels& labels, double by = 1.0);
   void set(const std::string& name, const Labels& labels, double value);
+  // Mirrors a total kept elsewhere (e.g. a library's stats) into a counter series.
+  // REQUIRES: `total` never decreases for a series.
+  void setTotal(const std::string& name, const Labels& labels, double total);
   void observe(const std::string& name, const Labels& labels, double value);
   // The current value of a counter or gauge series; 0 when absent (tests).
   double value(const std::string& name, const Labels& labels) const;

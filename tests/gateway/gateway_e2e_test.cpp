@@ -12,6 +12,7 @@
 #include <thread>
 
 #include <grpcpp/grpcpp.h>
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "gateway/inference.grpc.pb.h"
@@ -310,11 +311,21 @@ TEST_F(GatewayE2ETest, ReadinessFollowsChipFaultAndMetricsCountIt) {
   auto f = cluster_.broker().call(
       {{"op", "fault"}, {"worker", "chip-0"}, {"whole_chip", true}, {"permanent", true}});
   ASSERT_TRUE(f.isOk()) << f.status().toString();
-  ASSERT_TRUE(waitFor([&] { return get("/v2/models/fmnist-gw/ready").status == 503; }, 5000));
+  // Polled in-process (a curl per poll would add its own start-up to the figure).
+  const std::string host = gateway_.http().substr(7, gateway_.http().rfind(':') - 7);
+  httplib::Client poll(host, std::stoi(gateway_.http().substr(gateway_.http().rfind(':') + 1)));
+  poll.set_tcp_nodelay(true);
+  ASSERT_TRUE(waitFor(
+      [&] {
+        auto r = poll.Get("/v2/models/fmnist-gw/ready");
+        return r && r->status == 503;
+      },
+      5000));
   const auto flip_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::steady_clock::now() - fault_at)
                            .count();
-  std::cout << "[ gateway ] not ready " << flip_ms << " ms after the chip fault (curl polling)\n";
+  std::cout << "[ gateway ] not ready " << flip_ms << " ms after the chip fault\n";
+  EXPECT_LT(flip_ms, 1000) << "issue 12 aims at 100 ms; 1 s bounds a loaded CI machine";
   HttpReply ready = get("/v2/health/ready");
   EXPECT_EQ(ready.status, 503);
   EXPECT_NE(ready.body.find("stage 'features'"), std::string::npos) << ready.body;
@@ -333,6 +344,10 @@ TEST_F(GatewayE2ETest, ReadinessFollowsChipFaultAndMetricsCountIt) {
             std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("reason=\"unavailable\""), std::string::npos) << metrics;
+  EXPECT_NE(
+      metrics.find("spikeline_stage_duration_seconds_count{model=\"fmnist-gw\",stage=\"features\""),
+      std::string::npos)
+      << metrics;
   const auto file = cluster_.dir() / "metrics.txt";
   std::ofstream(file) << metrics;
   const std::string cmd = "promtool check metrics < '" + file.string() + "' > '" +

@@ -97,6 +97,27 @@ TEST(ModelIoTest, ScalesFixedPointOutputsAndStacksTheBatch) {
   EXPECT_EQ(single->shape, (std::vector<int64_t>{3}));
 }
 
+TEST(ModelIoTest, SpikeModelTakesBoolTimeMajorSpikes) {
+  Topology t = denseModel();
+  t.input_encoding = InputEncoding::kSpikes;
+  t.timesteps = 2;
+  t.input_shape = Shape{3};
+  EXPECT_EQ(describeModel(t).inputs[0].datatype, "BOOL");
+  EXPECT_EQ(describeModel(t).inputs[0].shape, (std::vector<int64_t>{-1, 2, 3}));
+  InferRequest r = request({2, 3}, "BOOL", 6);
+  r.inputs[0].data = {1, 0, 0, 0, 0, 1};
+  auto f = requestToFrames(t, r);
+  ASSERT_TRUE(f.isOk()) << f.status().toString();
+  const auto& s = std::get<SpikeTensor>(f->front());
+  EXPECT_TRUE(s.get(0, 0));
+  EXPECT_FALSE(s.get(0, 1));
+  EXPECT_TRUE(s.get(1, 2));
+  r.inputs[0].data[1] = 0.5f;  // not a spike
+  EXPECT_EQ(requestToFrames(t, r).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(requestToFrames(t, request({2, 3}, "FP32", 6)).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
 TEST(ModelIoTest, UnknownVersionIsNotFound) {
   EXPECT_TRUE(checkVersion(denseModel(), "").isOk());
   EXPECT_TRUE(checkVersion(denseModel(), "3").isOk());
