@@ -1,126 +1,10 @@
-// End to end through the gateway (label integration): redis-server, spikeline-broker, three
-// `spikeline-worker --broker` processes (cpu encoder, cpu classifier, the features stage on the
-// only chip worker, no fallback), the model deployed through the broker, and a real
-// `spikeline-gateway`; curl against every REST endpoint, a grpc++ stub against every RPC.
-// Results must equal the data-plane client's for the same input.
-#include <gtest/gtest.h>
-
-#include <chrono>
-#include <fstream>
-#include <iostream>
-#include <sstream>
-#include <thread>
-
-#include <grpcpp/grpcpp.h>
-#include <httplib.h>
-#include <nlohmann/json.hpp>
-
-#include "gateway/inference.grpc.pb.h"
-#include "gateway/model_io.h"
-#include "tests/e2e/cluster.h"
-#include "tests/gateway/gateway_harness.h"
+// End to end through the gateway (gateway_fixture.h): curl against every REST endpoint, a grpc++
+// stub against every RPC; results equal the data-plane client's for the same input (compared per
+// data-plane request id with the monolith); every error code, and hostile bodies get 400.
+#include "tests/gateway/gateway_fixture.h"
 
 namespace spikeline::testing {
 namespace {
-
-using broker::testing::waitFor;
-using broker::testing::writeModel;
-using nlohmann::json;
-
-constexpr const char* kModel = "fmnist-gw@1";
-
-class GatewayE2ETest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_TRUE(cluster_.brokerReady()) << cluster_.broker().log();
-    model_path_ =
-        writeModel(cluster_.dir(), "fmnist-gw",
-                   {{"backends: [chip, cuda, cpu]     # chip first; fall back to GPU, "
-                     "then CPU\n      replicas: 2\n      standby: 1\n      fallback: true",
-                     "backends: [chip]\n      replicas: 1\n      fallback: false"}});
-    topology_ = loadModel(model_path_);
-    for (const char* n : {"cpu-0", "cpu-1"}) ASSERT_EQ(cluster_.startWorker(n, "cpu"), "");
-    ASSERT_EQ(cluster_.startWorker("chip-0", "chip"), "");
-    auto deployed = cluster_.deploy(model_path_);
-    ASSERT_TRUE(deployed.isOk()) << deployed.status().toString();
-    ASSERT_TRUE(waitFor([&] { return routed(); }, 10'000)) << cluster_.routes().dump();
-    ASSERT_TRUE(gateway_.start(cluster_.broker().bind(), cluster_.broker().pub(),
-                               {model_path_.string()}, cluster_.dir() / "gateway.log"))
-        << gateway_.log();
-    ASSERT_TRUE(waitFor([&] { return get("/v2/health/ready").status == 200; }, 10'000))
-        << gateway_.log();
-    client_ = cluster_.makeClient(topology_);
-    ASSERT_NE(client_, nullptr);
-    auto cpu = hal::makeCpuBackend(hal::CpuOptions{});
-    ASSERT_TRUE(cpu.isOk());
-    cpu_ = std::move(cpu).value();
-    auto mono = workers::Monolith::make(*cpu_, topology_);
-    ASSERT_TRUE(mono.isOk()) << mono.status().toString();
-    mono_ = std::move(mono).value();
-  }
-
-  bool routed() {
-    return cluster_.routedAs(kModel, {{"encoder", 1}, {"features", 1}, {"classifier", 1}});
-  }
-  HttpReply get(const std::string& path) {
-    return curl(cluster_.dir(), {}, gateway_.http() + path);
-  }
-  HttpReply post(const std::string& path, const std::string& body,
-                 std::vector<std::string> extra = {}) {
-    const auto file = cluster_.dir() / "req.bin";
-    std::ofstream(file, std::ios::binary) << body;
-    std::vector<std::string> args{
-        "-X", "POST", "--data-binary", "@" + file.string(), "-H", "Content-Type: application/json"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return curl(cluster_.dir(), args, gateway_.http() + path);
-  }
-  static std::vector<float> pixels(const Tensor& t) {
-    const auto& d = std::get<DenseTensor>(t);
-    return {d.floats().begin(), d.floats().end()};
-  }
-  static std::string inferBody(const std::vector<float>& px, std::vector<int> shape,
-                               const std::string& id) {
-    return json{
-        {"id", id},
-        {"inputs", {{{"name", "input"}, {"datatype", "FP32"}, {"shape", shape}, {"data", px}}}}}
-        .dump();
-  }
-  // The rate encoder is seeded by the data plane's request id, so outputs are compared per id:
-  // what the in-process monolith computes for (input, id), as the gateway reports it.
-  std::vector<float> reference(const Tensor& input, uint64_t id) {
-    auto out = mono_->run(input, id);
-    EXPECT_TRUE(out.isOk()) << out.status().toString();
-    return out.isOk() ? gateway::framesToOutput(topology_, {*out}, false)->data
-                      : std::vector<float>{};
-  }
-  // The data-plane client's answer for `input` equals the reference under its request id (so the
-  // gateway's, equal to the reference under its own ids, is the client's for the same id).
-  void expectClientMatchesReference(const Tensor& input) {
-    auto r = client_->submit(topology_.model, input, client::deadlineAfterMs(*clock_, 5000)).get();
-    ASSERT_TRUE(r.isOk()) << r.status().toString();
-    EXPECT_EQ(gateway::framesToOutput(topology_, {r->output}, false)->data,
-              reference(input, r->request_id));
-  }
-  // The response's `spikeline_request_ids` parameter.
-  static std::vector<uint64_t> idsOf(const std::string& text) {
-    std::vector<uint64_t> ids;
-    std::stringstream in(text);
-    for (std::string part; std::getline(in, part, ',');) ids.push_back(std::stoull(part));
-    return ids;
-  }
-  static std::vector<uint64_t> idsOf(const json& response) {
-    return idsOf(response["parameters"]["spikeline_request_ids"].get<std::string>());
-  }
-
-  Cluster cluster_;
-  std::filesystem::path model_path_;
-  Topology topology_;
-  GatewayProcess gateway_;
-  std::unique_ptr<client::Client> client_;
-  std::unique_ptr<hal::Backend> cpu_;
-  std::unique_ptr<workers::Monolith> mono_;  // after cpu_: destroyed first
-  std::unique_ptr<Clock> clock_ = makeSystemClock();
-};
 
 TEST_F(GatewayE2ETest, RestEndpointsAnswerAndInferEqualsTheClient) {
   json v2 = json::parse(get("/v2").body);
@@ -227,7 +111,10 @@ TEST_F(GatewayE2ETest, RestErrorsAreMappedAndHostileBodiesGet400) {
   };
   for (const Case& c : cases) {
     HttpReply r = post(c.path, c.body);
-    if (c.name == "deadline" && r.status == 200) continue;  // the pipeline beat 1 ms: not an error
+    if (c.name == "deadline" && r.status == 200) {  // the pipeline beat 1 ms: nothing to check
+      std::cout << "[ gateway ] the 1 ms deadline was met: 504 not provoked this run\n";
+      continue;
+    }
     EXPECT_EQ(r.status, c.status) << c.name << ": " << r.body;
     EXPECT_NE(r.body.find(c.says), std::string::npos) << c.name << ": " << r.body;
     EXPECT_TRUE(json::accept(r.body)) << c.name;
@@ -302,105 +189,6 @@ TEST_F(GatewayE2ETest, GrpcClientCallsEveryRpc) {
   in->set_datatype("BYTES");
   s = stub->ModelInfer(ctx().get(), req, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
-}
-
-TEST_F(GatewayE2ETest, ReadinessFollowsChipFaultAndMetricsCountIt) {
-  const std::string good = inferBody(pixels(imageInput(2)), {1, 28, 28}, "m");
-  ASSERT_EQ(post("/v2/models/fmnist-gw/infer", good).status, 200);
-  const auto fault_at = std::chrono::steady_clock::now();
-  auto f = cluster_.broker().call(
-      {{"op", "fault"}, {"worker", "chip-0"}, {"whole_chip", true}, {"permanent", true}});
-  ASSERT_TRUE(f.isOk()) << f.status().toString();
-  // Polled in-process (a curl per poll would add its own start-up to the figure).
-  const std::string host = gateway_.http().substr(7, gateway_.http().rfind(':') - 7);
-  httplib::Client poll(host, std::stoi(gateway_.http().substr(gateway_.http().rfind(':') + 1)));
-  poll.set_tcp_nodelay(true);
-  ASSERT_TRUE(waitFor(
-      [&] {
-        auto r = poll.Get("/v2/models/fmnist-gw/ready");
-        return r && r->status == 503;
-      },
-      5000));
-  const auto flip_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::steady_clock::now() - fault_at)
-                           .count();
-  std::cout << "[ gateway ] not ready " << flip_ms << " ms after the chip fault\n";
-  EXPECT_LT(flip_ms, 1000) << "issue 12 aims at 100 ms; 1 s bounds a loaded CI machine";
-  HttpReply ready = get("/v2/health/ready");
-  EXPECT_EQ(ready.status, 503);
-  EXPECT_NE(ready.body.find("stage 'features'"), std::string::npos) << ready.body;
-  HttpReply refused = post("/v2/models/fmnist-gw/infer", good);
-  EXPECT_EQ(refused.status, 503) << refused.body;
-  EXPECT_TRUE(refused.hasHeader("Retry-After")) << refused.headers;
-  // A new chip worker takes the stage: ready again.
-  ASSERT_EQ(cluster_.startWorker("chip-1", "chip"), "");
-  ASSERT_TRUE(waitFor([&] { return get("/v2/health/ready").status == 200; }, 15'000))
-      << cluster_.routes().dump();
-  ASSERT_TRUE(
-      waitFor([&] { return post("/v2/models/fmnist-gw/infer", good).status == 200; }, 10'000));
-
-  const std::string metrics = get("/metrics").body;
-  EXPECT_NE(metrics.find("spikeline_inference_request_success_total{model=\"fmnist-gw\""),
-            std::string::npos)
-      << metrics;
-  EXPECT_NE(metrics.find("reason=\"unavailable\""), std::string::npos) << metrics;
-  EXPECT_NE(
-      metrics.find("spikeline_stage_duration_seconds_count{model=\"fmnist-gw\",stage=\"features\""),
-      std::string::npos)
-      << metrics;
-  const auto file = cluster_.dir() / "metrics.txt";
-  std::ofstream(file) << metrics;
-  const std::string cmd = "promtool check metrics < '" + file.string() + "' > '" +
-                          (cluster_.dir() / "promtool.out").string() + "' 2>&1";
-  EXPECT_EQ(std::system(cmd.c_str()), 0)
-      << broker::testing::readText(cluster_.dir() / "promtool.out");
-}
-
-// `--metrics` on the broker and on a worker: /live, /ready (503 with a reason, then 200), and
-// /metrics that promtool accepts. A second broker on the same Redis, and an extra chip worker.
-TEST_F(GatewayE2ETest, BrokerAndWorkerProbeEndpointsPassPromtool) {
-  using broker::testing::freePort;
-  const std::string broker_metrics = "127.0.0.1:" + std::to_string(freePort());
-  const std::string worker_metrics = "127.0.0.1:" + std::to_string(freePort());
-  ChildProcess broker2, worker;
-  ASSERT_TRUE(
-      broker2.start({SPIKELINE_BROKER_PATH, "--redis", cluster_.redis().address(), "--bind",
-                     "tcp://127.0.0.1:" + std::to_string(freePort()), "--pub",
-                     "tcp://127.0.0.1:" + std::to_string(freePort()), "--metrics", broker_metrics},
-                    (cluster_.dir() / "broker2.log").string()));
-  ASSERT_TRUE(worker.start({SPIKELINE_WORKER_BIN, "--broker", cluster_.broker().bind(),
-                            "--broker-routes", cluster_.broker().pub(), "--name", "probe-w",
-                            "--backend", "chip", "--metrics", worker_metrics},
-                           (cluster_.dir() / "probe-w.log").string()));
-  ASSERT_FALSE(worker.waitReady(20'000).empty());
-  for (const std::string& addr : {broker_metrics, worker_metrics}) {
-    const std::string base = "http://" + addr;
-    ASSERT_TRUE(
-        waitFor([&] { return curl(cluster_.dir(), {}, base + "/ready").status == 200; }, 10'000))
-        << addr;
-    EXPECT_EQ(curl(cluster_.dir(), {}, base + "/live").status, 200);
-    const std::string text = curl(cluster_.dir(), {}, base + "/metrics").body;
-    EXPECT_NE(text.find("process_resident_memory_bytes"), std::string::npos) << text;
-    const auto file = cluster_.dir() / "probe_metrics.txt";
-    std::ofstream(file) << text;
-    const auto out = cluster_.dir() / "probe_promtool.out";
-    const std::string cmd =
-        "promtool check metrics < '" + file.string() + "' > '" + out.string() + "' 2>&1";
-    EXPECT_EQ(std::system(cmd.c_str()), 0) << addr << ": " << broker::testing::readText(out);
-  }
-  // The worker's chip fails: its /ready says so.
-  auto f = cluster_.broker().call(
-      {{"op", "fault"}, {"worker", "probe-w"}, {"whole_chip", true}, {"permanent", true}});
-  ASSERT_TRUE(f.isOk()) << f.status().toString();
-  HttpReply r;
-  ASSERT_TRUE(waitFor(
-      [&] {
-        r = curl(cluster_.dir(), {}, "http://" + worker_metrics + "/ready");
-        return r.status == 503;
-      },
-      5000))
-      << r.body;
-  EXPECT_NE(r.body.find("backend failed"), std::string::npos) << r.body;
 }
 
 }  // namespace
