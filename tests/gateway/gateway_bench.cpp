@@ -161,6 +161,19 @@ int run(int n, int rate, int hey_seconds) {
                 pct(lat[mode], 0.5), pct(lat[mode], 0.99), pct(lat[mode], 0.5) - pct(lat[0], 0.5),
                 pct(lat[mode], 0.99) - pct(lat[0], 0.99), failures[mode]);
   }
+  // Where the added time goes: the gateway's own infer() time (parse done, to response built),
+  // mean per protocol, from its /metrics.
+  const std::string text = curl(cluster.dir(), {}, gw.http() + "/metrics").body;
+  for (const char* protocol : {"rest", "grpc"}) {
+    const std::string labels =
+        std::string("{model=\"fmnist-bench\",protocol=\"") + protocol + "\",version=\"default\"} ";
+    const size_t sum = text.find("spikeline_inference_request_duration_seconds_sum" + labels);
+    const size_t count = text.find("spikeline_inference_request_duration_seconds_count" + labels);
+    if (sum == std::string::npos || count == std::string::npos) continue;
+    const double s = std::stod(text.substr(text.find(' ', sum) + 1));
+    const double c = std::stod(text.substr(text.find(' ', count) + 1));
+    std::printf("gateway infer() mean (%s): %.0f us over %.0f requests\n", protocol, s / c * 1e6, c);
+  }
   // Maximum rate on the trivial model: hey, REST JSON, closed loop.
   const auto body = cluster.dir() / "trivial.json";
   std::ofstream(body) << json{{"inputs",
