@@ -161,11 +161,12 @@ class GatewayImpl final : public Gateway {
     return subscriber_ ? subscriber_->routes() : wire::RouteTable{};
   }
 
-  Result<const ModelEntry*> find(const std::string& name, const std::string& version) const {
+  // The entry is mutable through the unique_ptr even here (its client is created on first use).
+  Result<ModelEntry*> find(const std::string& name, const std::string& version) const {
     for (const auto& e : models_) {
       if (e->topology.model.name != name) continue;
       SPIKELINE_RETURN_IF_ERROR(checkVersion(e->topology, version));
-      return static_cast<const ModelEntry*>(e.get());
+      return e.get();
     }
     return notFound("unknown model '" + name + "'");
   }
@@ -223,9 +224,8 @@ class GatewayImpl final : public Gateway {
   }
 
   Result<InferResponse> run(const InferRequest& request) {
-    SPIKELINE_ASSIGN_OR_RETURN(const ModelEntry* found,
-                               find(request.model_name, request.model_version));
-    ModelEntry& e = *const_cast<ModelEntry*>(found);  // find() is const for the read-only paths
+    SPIKELINE_ASSIGN_OR_RETURN(ModelEntry * found, find(request.model_name, request.model_version));
+    ModelEntry& e = *found;
     SPIKELINE_ASSIGN_OR_RETURN(std::vector<Tensor> frames,
                                requestToFrames(e.topology, request, options_.max_batch));
     const Readiness ready = modelReadiness(e.topology, table());
