@@ -1,6 +1,7 @@
 // spikeline-broker: the control plane process (docs/decisions/0004). Wires the Redis store, the
 // system clock and the socket loop; SIGTERM/SIGINT stop it cleanly. Exceptions (CLI11) end here.
 #include <atomic>
+#include <chrono>
 #include <csignal>
 
 #include <spdlog/spdlog.h>
@@ -8,6 +9,8 @@
 
 #include "broker/server.h"
 #include "broker/store.h"
+#include "metrics/probe_server.h"
+#include "metrics/registry.h"
 
 namespace {
 
@@ -21,6 +24,7 @@ int main(int argc, char** argv) {
   CLI::App app{"spikeline-broker: control plane (placement, health, routes) backed by Redis"};
   std::string redis = "127.0.0.1:6379";
   std::string log_level = "info";
+  std::string metrics;  // --metrics HOST:PORT; empty = off
   double heartbeat_ms = 200;
   uint32_t liveness = 3;
   spikeline::broker::ServerOptions options;
@@ -34,6 +38,7 @@ int main(int argc, char** argv) {
   app.add_option("--liveness", liveness, "Missed heartbeats before a worker is down")
       ->check(CLI::Range(1u, 1000u))
       ->capture_default_str();
+  app.add_option("--metrics", metrics, "serve /metrics, /live, /ready on HOST:PORT (default: off)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -47,9 +52,34 @@ int main(int argc, char** argv) {
   options.service.health.liveness = liveness;
   std::signal(SIGTERM, onSignal);
   std::signal(SIGINT, onSignal);
+  // Ready while the broker's loop runs (it serves from memory when Redis is away, decision 0004).
+  std::atomic<bool> serving{false};
+  spikeline::metrics::MetricsRegistry registry;
+  spikeline::metrics::declareProcessMetrics(
+      registry,
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  std::unique_ptr<spikeline::metrics::ProbeServer> probe;
+  if (!metrics.empty()) {
+    auto s = spikeline::metrics::startProbeServer(
+        metrics,
+        {[&registry] {
+           spikeline::metrics::refreshProcessMetrics(registry);
+           return registry.render();
+         },
+         [&serving] {
+           return spikeline::metrics::Probe{serving.load(), "the broker is not serving yet"};
+         }});
+    if (!s.isOk()) {
+      spdlog::error("--metrics: {}", s.status().toString());
+      return 2;
+    }
+    probe = std::move(s).value();
+  }
   auto store = spikeline::broker::makeRedisStore(*redis_options);
   auto clock = spikeline::makeSystemClock();
+  serving.store(true);
   spikeline::Status s = spikeline::broker::runBroker(options, *store, *clock, g_stop);
+  serving.store(false);
   if (!s.isOk()) {
     spdlog::error("{}", s.toString());
     return 1;

@@ -13,6 +13,8 @@ packages=(
   clang libclang-rt-14-dev
   dataset-fashion-mnist gnuplot-nox zlib1g-dev
   procps iproute2
+  libcpp-httplib-dev libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  prometheus hey curl python3-grpcio python3-grpc-tools
 )
 
 missing=()
@@ -36,5 +38,9 @@ $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # redis-server's package starts a system instance; tests start their own on free ports.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
   $SUDO systemctl stop redis-server || true
+fi
+# prometheus is installed for promtool only; its package may start a server on :9090.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
+  $SUDO systemctl stop prometheus || true
 fi
 echo "setup: done"

@@ -155,6 +155,15 @@ int serveWithBroker(BrokerModeOptions o, const std::atomic<bool>& stop) {
   auto setup = setUpBackend(o.backend);
   if (!setup.isOk()) return spdlog::error("{}", setup.status().toString()), 3;
   hal::Backend& backend = *(*setup)->backend;
+  struct Announce {  // tells the probe about the backend for exactly its lifetime
+    const std::function<void(const hal::Backend*)>& f;
+    Announce(const std::function<void(const hal::Backend*)>& fn, const hal::Backend& b) : f(fn) {
+      if (f) f(&b);
+    }
+    ~Announce() {
+      if (f) f(nullptr);
+    }
+  } announce(o.on_backend, backend);
   if (o.worker.threads == 0) o.worker.threads = backend.info().capacity;
   auto context = transport::makeTransportContext(1);
   if (!context.isOk()) return spdlog::error("{}", context.status().toString()), 3;

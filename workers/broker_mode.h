@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 
 #include "workers/worker.h"
@@ -26,6 +27,9 @@ struct BrokerModeOptions {
   std::string work_dir;       // where assignments are materialized; empty = a temp dir
   BackendChoice backend;
   WorkerOptions worker;
+  // Called with the backend once it is up and with nullptr before it is destroyed (the
+  // `--metrics` readiness probe reads its health). May be empty.
+  std::function<void(const hal::Backend*)> on_backend;
 };
 
 

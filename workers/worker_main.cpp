@@ -5,9 +5,12 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <iostream>
 
+#include "metrics/probe_server.h"
+#include "metrics/registry.h"
 #include "topology/topology_loader.h"
 #include "workers/broker_mode.h"
 #include "workers/route_file.h"
@@ -19,6 +22,28 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 void onSignal(int) { g_stop.store(true); }
+
+// What `--metrics` reports: the backend while it exists (set by the serving code).
+struct Probe {
+  std::atomic<const spikeline::hal::Backend*> backend{nullptr};
+  spikeline::metrics::MetricsRegistry registry;
+};
+
+spikeline::metrics::Probe readiness(const Probe& p) {
+  const spikeline::hal::Backend* b = p.backend.load();
+  if (b == nullptr) return {false, "no backend yet"};
+  const spikeline::hal::BackendHealth h = b->health();
+  if (h.state == spikeline::hal::HealthState::kFailed) return {false, "backend failed: " + h.detail};
+  return {true, ""};
+}
+
+std::string metricsText(Probe& p) {
+  const spikeline::hal::Backend* b = p.backend.load();
+  p.registry.set("spikeline_worker_backend_healthy", {},
+                 b != nullptr && b->health().state == spikeline::hal::HealthState::kHealthy ? 1 : 0);
+  spikeline::metrics::refreshProcessMetrics(p.registry);
+  return p.registry.render();
+}
 
 struct Flags {
   std::string broker;
@@ -34,6 +59,7 @@ struct Flags {
   bool monolith = false;
   int64_t received_timeout_ms = 50;
   int64_t drain_timeout_ms = 5000;
+  std::string metrics;  // --metrics HOST:PORT; empty = off
 };
 
 void addFlags(CLI::App& app, Flags& f) {
@@ -58,11 +84,12 @@ void addFlags(CLI::App& app, Flags& f) {
   app.add_option("--chip-name", f.backend.chip_name, "emulated chip: name")->default_val("emu0");
   app.add_option("--received-timeout-ms", f.received_timeout_ms, "custody: wait for `received`")
       ->default_val(50);
+  app.add_option("--metrics", f.metrics, "serve /metrics, /live, /ready on HOST:PORT (default: off)");
   app.add_option("--drain-timeout-ms", f.drain_timeout_ms, "bounded drain on SIGTERM")
       ->default_val(5000);
 }
 
-int serveBroker(Flags& f) {
+int serveBroker(Flags& f, Probe& probe) {
   if (f.monolith || !f.stages.empty()) {
     spdlog::error("--monolith and --stage do not apply with --broker: the broker assigns stages");
     return 2;
@@ -77,16 +104,17 @@ int serveBroker(Flags& f) {
   o.worker = f.worker;
   o.worker.custody.received_timeout_ns = f.received_timeout_ms * 1'000'000;
   o.worker.drain_timeout_ns = f.drain_timeout_ms * 1'000'000;
+  o.on_backend = [&probe](const spikeline::hal::Backend* b) { probe.backend.store(b); };
   return spikeline::workers::serveWithBroker(std::move(o), g_stop);
 }
 
-int serve(Flags& f) {
+int serve(Flags& f, Probe& probe) {
   using namespace spikeline;
   if (f.broker.empty() == f.routes.empty()) {
     spdlog::error("exactly one of --broker ADDR or --routes FILE is required");
     return 2;
   }
-  if (!f.broker.empty()) return serveBroker(f);
+  if (!f.broker.empty()) return serveBroker(f, probe);
   Result<workers::StaticRoutes> routes = workers::parseRouteFile(f.routes);
   if (!routes.isOk()) return spdlog::error("{}", routes.status().toString()), 2;
   Result<Topology> topology = topology::loadTopologyFile(routes->topology_path);
@@ -99,6 +127,11 @@ int serve(Flags& f) {
   auto setup = workers::setUpBackend(f.backend);
   if (!setup.isOk()) return spdlog::error("{}", setup.status().toString()), 3;
   hal::Backend& backend = *(*setup)->backend;
+  probe.backend.store(&backend);
+  struct Forget {  // destroyed before the backend: the probe never sees a dangling one
+    Probe& p;
+    ~Forget() { p.backend.store(nullptr); }
+  } forget{probe};
   if (f.worker.threads == 0) f.worker.threads = backend.info().capacity;
   auto stages = f.monolith ? workers::prepareMonolith(backend, *topology)
                            : workers::prepareStages(backend, *topology, f.stages, source->current());
@@ -139,5 +172,22 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, onSignal);
   std::signal(SIGINT, onSignal);
   std::signal(SIGPIPE, SIG_IGN);
-  return serve(flags);
+  Probe probe;
+  probe.registry.declare("spikeline_worker_backend_healthy", spikeline::metrics::MetricType::kGauge,
+                         "1 when the worker's backend reports healthy.");
+  spikeline::metrics::declareProcessMetrics(
+      probe.registry,
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  std::unique_ptr<spikeline::metrics::ProbeServer> probe_server;
+  if (!flags.metrics.empty()) {
+    auto s = spikeline::metrics::startProbeServer(
+        flags.metrics,
+        {[&probe] { return metricsText(probe); }, [&probe] { return readiness(probe); }});
+    if (!s.isOk()) return spdlog::error("--metrics: {}", s.status().toString()), 2;
+    probe_server = std::move(s).value();
+    spdlog::info("metrics on {} (port {})", flags.metrics, probe_server->port());
+  }
+  const int code = serve(flags, probe);
+  probe_server.reset();
+  return code;
 }

@@ -1,0 +1,30 @@
+// GrpcServer: the gRPC side of the gateway (the grpc++/protobuf adapter):
+// inference.GRPCInferenceService (ServerLive, ServerReady, ModelReady, ServerMetadata,
+// ModelMetadata, ModelInfer) over the same Gateway as REST; errors carry the mapped gRPC status
+// code (error_map.h). Owns the grpc::Server and its threads; borrows the Gateway, which must
+// outlive it. Thread safety: RPCs run on gRPC's sync-server threads, each blocking in infer.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "gateway/gateway.h"
+
+namespace spikeline::gateway {
+
+struct GrpcOptions {
+  std::string address = "127.0.0.1:8001";  // "HOST:0" picks a free port (see port())
+  int max_message_bytes = 64 << 20;        // Default: 64 MiB
+};
+
+class GrpcServer {
+ public:
+  virtual ~GrpcServer() = default;  // shuts down (in-flight RPCs get 1 s) and joins
+  virtual int port() const = 0;
+};
+
+// Builds and starts the server. kUnavailable when the address cannot be bound.
+Result<std::unique_ptr<GrpcServer>> startGrpcServer(Gateway& gateway, GrpcOptions options);
+
+}  // namespace spikeline::gateway

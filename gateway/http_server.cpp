@@ -1,0 +1,147 @@
+#include "gateway/http_server.h"
+
+#include <charconv>
+#include <thread>
+
+#include <httplib.h>
+
+#include "gateway/error_map.h"
+#include "gateway/json_codec.h"
+
+namespace spikeline::gateway {
+namespace {
+
+constexpr const char* kJson = "application/json";
+constexpr const char* kModel = R"(/v2/models/([^/]+)(?:/versions/([^/]+))?)";
+
+void sendError(httplib::Response& res, const Status& s) {
+  res.status = httpStatusFor(s.code());
+  if (auto after = retryAfterSeconds(s.code()))
+    res.set_header("Retry-After", std::to_string(*after));
+  res.set_content(encodeError(s.message()), kJson);
+}
+
+std::string versionOf(const httplib::Request& req) {
+  return req.matches.size() > 2 ? std::string(req.matches[2]) : std::string();
+}
+
+Result<std::optional<size_t>> headerLength(const httplib::Request& req) {
+  if (!req.has_header("Inference-Header-Content-Length")) return std::optional<size_t>();
+  const std::string v = req.get_header_value("Inference-Header-Content-Length");
+  size_t n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || end != v.data() + v.size()) {
+    return invalidArgument("Inference-Header-Content-Length '" + v + "' is not a byte count");
+  }
+  return std::optional<size_t>(n);
+}
+
+class HttpServerImpl final : public HttpServer {
+ public:
+  HttpServerImpl(Gateway& gateway, HttpOptions options)
+      : gateway_(gateway), options_(std::move(options)) {}
+  ~HttpServerImpl() override {
+    server_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  int port() const override { return port_; }
+
+  Status start() {
+    const int threads = options_.threads;
+    server_.new_task_queue = [threads] {
+      return new httplib::ThreadPool(static_cast<size_t>(threads));
+    };
+    server_.set_tcp_nodelay(true);  // headers and body go out as separate writes: no Nagle delay
+    server_.set_payload_max_length(options_.max_body_bytes);
+    server_.set_read_timeout(options_.read_timeout_s, 0);
+    routes();
+    port_ = options_.port == 0
+                ? server_.bind_to_any_port(options_.host)
+                : (server_.bind_to_port(options_.host, options_.port) ? options_.port : -1);
+    if (port_ <= 0)
+      return unavailable("cannot bind HTTP on " + options_.host + ":" +
+                         std::to_string(options_.port));
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    return Status::ok();
+  }
+
+ private:
+  void routes() {
+    server_.Get("/v2", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(encodeServerMetadata(gateway_.serverMetadata()), kJson);
+    });
+    server_.Get("/v2/health/live", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(R"({"live":true})", kJson);
+    });
+    server_.Get("/v2/health/ready", [this](const httplib::Request&, httplib::Response& res) {
+      const Readiness r = gateway_.serverReady();
+      res.status = r.ready ? 200 : 503;
+      res.set_content(encodeReadiness(r), kJson);
+    });
+    server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(gateway_.metricsText(), "text/plain; version=0.0.4; charset=utf-8");
+    });
+    server_.Get(std::string(kModel) + "/ready",
+                [this](const httplib::Request& req, httplib::Response& res) {
+                  Result<Readiness> r = gateway_.modelReady(req.matches[1], versionOf(req));
+                  if (!r.isOk()) return sendError(res, r.status());
+                  res.status = r->ready ? 200 : 503;
+                  res.set_content(encodeReadiness(*r), kJson);
+                });
+    server_.Get(kModel, [this](const httplib::Request& req, httplib::Response& res) {
+      Result<ModelMetadata> m = gateway_.modelMetadata(req.matches[1], versionOf(req));
+      if (!m.isOk()) return sendError(res, m.status());
+      res.set_content(encodeModelMetadata(*m), kJson);
+    });
+    server_.Post(std::string(kModel) + "/infer",
+                 [this](const httplib::Request& req, httplib::Response& res) { infer(req, res); });
+    server_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+      if (!res.body.empty()) return;
+      const std::string what =
+          res.status == 404   ? "no such endpoint: " + req.method + " " + req.path
+          : res.status == 413 ? "request body too large"
+          : res.status == 400 ? "bad request (truncated body or malformed HTTP)"
+                              : "HTTP " + std::to_string(res.status);
+      res.set_content(encodeError(what), kJson);
+    });
+    server_.set_exception_handler(
+        [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+          res.status = 500;
+          res.set_content(encodeError("internal error"), kJson);
+        });
+  }
+
+  void infer(const httplib::Request& req, httplib::Response& res) {
+    Result<std::optional<size_t>> length = headerLength(req);
+    Result<InferRequest> parsed =
+        length.isOk() ? parseInferRequest(req.body, *length, req.matches[1], versionOf(req))
+                      : Result<InferRequest>(length.status());
+    if (!parsed.isOk()) {
+      gateway_.countRejected("rest", parsed.status().code());
+      return sendError(res, parsed.status());
+    }
+    Result<InferResponse> out = gateway_.infer(*parsed, "rest");
+    if (!out.isOk()) return sendError(res, out.status());
+    applyBinaryChoice(*parsed, *out);
+    EncodedBody body = encodeInferResponse(*out);
+    if (body.json_length)
+      res.set_header("Inference-Header-Content-Length", std::to_string(*body.json_length));
+    res.set_content(std::move(body.body), body.content_type);
+  }
+
+  Gateway& gateway_;
+  const HttpOptions options_;
+  httplib::Server server_;
+  int port_ = -1;
+  std::thread thread_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> startHttpServer(Gateway& gateway, HttpOptions options) {
+  auto s = std::make_unique<HttpServerImpl>(gateway, std::move(options));
+  SPIKELINE_RETURN_IF_ERROR(s->start());
+  return std::unique_ptr<HttpServer>(std::move(s));
+}
+
+}  // namespace spikeline::gateway

@@ -1,0 +1,34 @@
+// HttpServer: the REST side of the gateway (the cpp-httplib adapter): OIP v2 endpoints, the
+// binary tensor data extension and GET /metrics, answering every error as {"error": "..."} with
+// the mapped status (error_map.h). Owns its listening socket and threads; borrows the Gateway,
+// which must outlive it. Thread safety: construction and destruction on one thread; requests
+// are served on the server's own thread pool (each blocks in Gateway::infer).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "gateway/gateway.h"
+
+namespace spikeline::gateway {
+
+struct HttpOptions {
+  std::string host = "127.0.0.1";
+  int port = 8000;                    // 0 = any free port (see HttpServer::port)
+  size_t max_body_bytes = 64u << 20;  // larger bodies get 413. Default: 64 MiB
+  int threads = 16;                   // concurrent requests (each may wait on the pipeline)
+  int read_timeout_s = 2;             // a body shorter than its Content-Length gets 400 after it
+};
+
+class HttpServer {
+ public:
+  virtual ~HttpServer() = default;  // stops listening and joins
+  virtual int port() const = 0;
+};
+
+// Binds and starts serving. kUnavailable when the address cannot be bound.
+Result<std::unique_ptr<HttpServer>> startHttpServer(Gateway& gateway, HttpOptions options);
+
+}  // namespace spikeline::gateway

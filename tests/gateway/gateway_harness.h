@@ -1,0 +1,83 @@
+// Gateway test harness: a real `spikeline-gateway` process (ChildProcess, READY line with its
+// HTTP and gRPC ports) and a real HTTP client (curl, spawned per call) with status, headers and
+// body. Owns the gateway process (killed in the destructor). Header-only; tests only; one thread.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/broker/broker_harness.h"
+#include "tests/workers/child_process.h"
+
+namespace spikeline::testing {
+
+struct HttpReply {
+  int status = 0;
+  std::string headers;  // raw header block
+  std::string body;
+  bool hasHeader(const std::string& name) const {
+    std::string lower = headers, want = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(c));
+    for (char& c : want) c = static_cast<char>(std::tolower(c));
+    return lower.find(want + ":") != std::string::npos;
+  }
+};
+
+// Runs `curl -s <args> URL`; body and headers through temp files in `dir`.
+inline HttpReply curl(const std::filesystem::path& dir, const std::vector<std::string>& args,
+                      const std::string& url) {
+  const auto body = dir / "curl.body", headers = dir / "curl.headers", code = dir / "curl.code";
+  std::string cmd = "curl -s --max-time 20 -o '" + body.string() + "' -D '" + headers.string() +
+                    "' -w '%{http_code}'";
+  for (const std::string& a : args) cmd += " '" + a + "'";
+  cmd += " '" + url + "' > '" + code.string() + "' 2>/dev/null";
+  HttpReply r;
+  (void)std::system(cmd.c_str());
+  r.status = std::atoi(broker::testing::readText(code).c_str());
+  r.headers = broker::testing::readText(headers);
+  r.body = broker::testing::readText(body);
+  return r;
+}
+
+class GatewayProcess {
+ public:
+  // Starts the gateway against the broker, serving `models` (YAML paths); ports 0 (any free).
+  // False when it did not print READY.
+  bool start(const std::string& broker, const std::string& pub,
+             const std::vector<std::string>& models, const std::filesystem::path& log) {
+    log_ = log;
+    std::vector<std::string> argv{SPIKELINE_GATEWAY_BIN, "--broker", broker,
+                                  "--broker-routes",     pub,        "--http",
+                                  "127.0.0.1:0",         "--grpc",   "127.0.0.1:0"};
+    for (const std::string& m : models) {
+      argv.push_back("--model");
+      argv.push_back(m);
+    }
+    if (!child_.start(argv, log.string())) {
+      return false;
+    }
+    const std::string ready = child_.waitReady(20'000);  // "http=H:P grpc=H:P"
+    const size_t h = ready.find("http="), g = ready.find(" grpc=");
+    if (h == std::string::npos || g == std::string::npos) return false;
+    http_ = "http://" + ready.substr(h + 5, g - h - 5);
+    grpc_ = ready.substr(g + 6);
+    return true;
+  }
+  const std::string& http() const { return http_; }
+  const std::string& grpc() const { return grpc_; }
+  std::string log() const { return broker::testing::readText(log_); }
+  ChildProcess& child() { return child_; }
+
+ private:
+  ChildProcess child_;
+  std::filesystem::path log_;
+  std::string http_, grpc_;
+};
+
+}  // namespace spikeline::testing
