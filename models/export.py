@@ -17,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-FRAC_BITS = 10
+FRAC_BITS = 12  # calibrated: docs/models.md
 
 
 # ---- safetensors (https://github.com/huggingface/safetensors: 8-byte LE header length, JSON

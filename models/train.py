@@ -90,17 +90,21 @@ def fold_all(fam):
             op.fold_bn()
 
 
-def load_base(fam):
-    """Copies the frozen operators' weights from the base family's exported safetensors."""
-    tensors = export.read_safetensors(os.path.join(ROOT, "topology/models",
-                                                   fam.base + ".safetensors"))
+def copy_weights(fam, source, ops, freeze):
+    """Copies operators' weights from `source`'s exported safetensors (and freezes them)."""
+    tensors = export.read_safetensors(os.path.join(ROOT, "topology/models", source + ".safetensors"))
     fold_all(fam)
     for op in fam.graph.ops:
-        if op.op_name not in fam.frozen:
+        if op.op_name not in ops:
             continue
         for role, t in op.weights().items():
             t.data.copy_(torch.from_numpy(tensors[f"{op.op_name}.{role}"]))
-        op.requires_grad_(False)
+        if freeze:
+            op.requires_grad_(False)
+
+
+def load_base(fam):
+    copy_weights(fam, fam.base, fam.frozen, freeze=True)
 
 
 def checkpoint_path(fam):
@@ -114,6 +118,9 @@ def run_family(name, args, data):
     log = lambda m: print(f"[{fam.model}] {m}", flush=True)  # noqa: E731
     if fam.base:
         load_base(fam)
+    if fam.init_from:
+        copy_weights(fam, fam.init_from, fam.init_ops, freeze=False)
+        log(f"initialised {', '.join(fam.init_ops)} from {fam.init_from}")
     if args.resume:  # fine-tune a saved (folded) checkpoint; every epoch on the int8 grid
         fold_all(fam)
         fam.graph.load_state_dict(torch.load(checkpoint_path(fam), map_location="cpu"))

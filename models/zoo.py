@@ -26,6 +26,8 @@ class Family:
     label_map: list = None   # maps Fashion-MNIST labels to this task's classes
     frozen: list = field(default_factory=list)  # operators taken from `base` (shared, not trained)
     base: str = None     # the family whose trained weights the frozen operators reuse
+    init_from: str = None  # a family whose trained weights initialise `init_ops` (fine-tuned)
+    init_ops: list = field(default_factory=list)
     epochs: int = 3
     samples: int = 60000  # training images drawn per epoch (a random subset when < 60000)
     lr: float = 2e-3
@@ -50,14 +52,14 @@ def _stages(groups, chip_stages=(), fixed=None):
             for name, ops in groups]
 
 
-def scnn_features(t):
+def scnn_features(t, bn=True):
     # Pooling before the neurons (on the synaptic current) keeps the LIF layers 4x smaller.
     return [
         snn.EncodeDirect("encode", t),
-        snn.Conv2d("conv1", 1, 12, 3, padding=1, bn=True),   # [12, 28, 28]
+        snn.Conv2d("conv1", 1, 12, 3, padding=1, bn=bn),     # [12, 28, 28]
         snn.MaxPool2d("pool1", 2),                            # [12, 14, 14]
         snn.Lif("lif1"),
-        snn.Conv2d("conv2", 12, 24, 3, padding=1, bn=True),  # [24, 14, 14]
+        snn.Conv2d("conv2", 12, 24, 3, padding=1, bn=bn),    # [24, 14, 14]
         snn.MaxPool2d("pool2", 2),                            # [24, 7, 7]
         snn.Lif("lif2"),
     ]
@@ -140,11 +142,11 @@ def sew_resnet():
 
 
 def spikformer():
-    t, d = 4, 16
-    ops = [snn.EncodeDirect("encode", t),
-           # spiking patch splitting: 4x4 patches -> 49 tokens of dim 32
-           snn.Conv2d("patch", 1, d, 4, stride=4, bn=True), snn.Lif("patch_lif"),
-           snn.ToTokens("tokens"),                                       # [49, 32] spikes
+    t, d = 4, 24
+    # Spiking patch splitting (SPS): a conv stack (the SCNN's shape, initialised from its trained
+    # weights and fine-tuned, so not shared) gives 7 x 7 patches of 24 channels = 49 tokens.
+    ops = scnn_features(t, bn=False) + [
+           snn.ToTokens("tokens"),                                       # [49, 24] spikes
            snn.Linear("q", d, d, inputs=["tokens"]), snn.Lif("q_lif"),
            snn.Linear("k", d, d, inputs=["tokens"]), snn.Lif("k_lif"),
            snn.Linear("v", d, d, inputs=["tokens"]), snn.Lif("v_lif"),
@@ -158,15 +160,16 @@ def spikformer():
            snn.Flatten("flatten"), snn.Linear("head", 49 * d, 10),
            snn.ReadoutMembrane("readout")]
     groups = [("encoder", ["encode"]),
-              ("embed", ["patch", "patch_lif", "tokens"]),
+              ("sps", ["conv1", "pool1", "lif1", "conv2", "pool2", "lif2", "tokens"]),
               ("attention", ["q", "q_lif", "k", "k_lif", "v", "v_lif", "ssa", "ssa_lif", "proj",
                              "res1", "res1_lif"]),
               ("mlp", ["mlp1", "mlp1_lif", "mlp2", "res2", "res2_lif"]),
               ("head", ["flatten", "head", "readout"])]
     return Family("fmnist_spikformer", "fmnist-spikformer",
-                  "Spikformer-style: conv patch embedding, one spiking self-attention block, MLP",
-                  snn.Graph(ops), t, [1, 28, 28], _stages(groups, ["embed", "attention"]),
-                  epochs=2, samples=20000)
+                  "Spikformer-style: conv patch splitting, one spiking self-attention block, MLP",
+                  snn.Graph(ops), t, [1, 28, 28], _stages(groups, ["sps"]),
+                  epochs=2, samples=30000, lr=1e-3, init_from="fmnist_scnn",
+                  init_ops=["conv1", "conv2"])
 
 
 def srnn():
