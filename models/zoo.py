@@ -143,20 +143,21 @@ def sew_resnet():
 
 def spikformer():
     t, d = 4, 24
+    # Transformer neurons fire at 0.5: a residual sum of ~1 (a token spike) must be able to fire.
     # Spiking patch splitting (SPS): a conv stack (the SCNN's shape, initialised from its trained
     # weights and fine-tuned, so not shared) gives 7 x 7 patches of 24 channels = 49 tokens.
     ops = scnn_features(t, bn=False) + [
            snn.ToTokens("tokens"),                                       # [49, 24] spikes
-           snn.Linear("q", d, d, inputs=["tokens"]), snn.Lif("q_lif"),
-           snn.Linear("k", d, d, inputs=["tokens"]), snn.Lif("k_lif"),
-           snn.Linear("v", d, d, inputs=["tokens"]), snn.Lif("v_lif"),
+           snn.Linear("q", d, d, inputs=["tokens"]), snn.Lif("q_lif", v_threshold=0.5),
+           snn.Linear("k", d, d, inputs=["tokens"]), snn.Lif("k_lif", v_threshold=0.5),
+           snn.Linear("v", d, d, inputs=["tokens"]), snn.Lif("v_lif", v_threshold=0.5),
            snn.SelfAttention("ssa", ["q_lif", "k_lif", "v_lif"], heads=2, scale=0.125),
            snn.Lif("ssa_lif", v_threshold=0.5),
            snn.Linear("proj", d, d),
-           snn.Add("res1", inputs=["proj", "tokens"]), snn.Lif("res1_lif"),
-           snn.Linear("mlp1", d, 2 * d), snn.Lif("mlp1_lif"),
+           snn.Add("res1", inputs=["proj", "tokens"]), snn.Lif("res1_lif", v_threshold=0.5),
+           snn.Linear("mlp1", d, 2 * d), snn.Lif("mlp1_lif", v_threshold=0.5),
            snn.Linear("mlp2", 2 * d, d),
-           snn.Add("res2", inputs=["mlp2", "res1_lif"]), snn.Lif("res2_lif"),
+           snn.Add("res2", inputs=["mlp2", "res1_lif"]), snn.Lif("res2_lif", v_threshold=0.5),
            snn.Flatten("flatten"), snn.Linear("head", 49 * d, 10),
            snn.ReadoutMembrane("readout")]
     groups = [("encoder", ["encode"]),
@@ -173,17 +174,20 @@ def spikformer():
 
 
 def srnn():
-    t = 28
+    # Sequential Fashion-MNIST: the image read top to bottom, one strip of 4 rows (112 pixels)
+    # per timestep (T = 7); the network sees the image only through its recurrent state.
+    t = 7
     ops = [snn.EncodeDirect("encode", t, sequence=True),
-           snn.Linear("fc_in", 28, 128), snn.RecurrentLif("rlif", 128, tau=0.005),
-           # a slow readout (alpha = 1/28) averages the class evidence over the whole sequence
-           snn.Linear("fc_out", 128, 10), snn.ReadoutMembrane("readout", tau=0.028)]
+           snn.Linear("fc_in", 112, 128), snn.RecurrentLif("rlif", 128, tau=0.005),
+           # a slow readout (alpha = 1/7) averages the class evidence over the whole sequence
+           snn.Linear("fc_out", 128, 10), snn.ReadoutMembrane("readout", tau=0.007)]
     groups = [("encoder", ["encode"]), ("recurrent", ["fc_in", "rlif"]),
               ("classifier", ["fc_out", "readout"])]
     return Family("fmnist_srnn", "fmnist-srnn",
-                  "spiking RNN: one image row per timestep (T = 28), 128 recurrent LIF neurons",
-                  snn.Graph(ops), t, [28], _stages(groups, ["recurrent"]), sequence=True,
-                  epochs=3, samples=40000, lr=5e-3)
+                  "spiking RNN: one 4-row strip of the image per timestep (T = 7), "
+                  "128 recurrent LIF neurons",
+                  snn.Graph(ops), t, [112], _stages(groups, ["recurrent"]), sequence=True,
+                  epochs=4, samples=60000, lr=5e-3)
 
 
 def grid_edges(n):
