@@ -120,6 +120,10 @@ inline void replaceAll(std::string& s, const std::string& from, const std::strin
   }
 }
 
+// The features stage's placement in the shipped fmnist model, for edits (writeModel).
+inline constexpr const char* kScnnFeaturesPlacement =
+    "{backends: [chip, cuda, cpu], replicas: 2, standby: 1, fallback: true}";
+
 // The shipped fmnist model, renamed to `name` and with `edits` (from -> to) applied, written
 // with its weights into `dir`. Returns the YAML path.
 inline std::filesystem::path writeModel(

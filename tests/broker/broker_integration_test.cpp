@@ -104,7 +104,7 @@ TEST_F(BrokerIntegrationTest, FaultWithoutAllowedFallbackIsRefusedClearly) {
   startWorkers(3, 1);
   ASSERT_OK_AND_ASSIGN(json reply,
                        broker_->deploy(writeModel(redis_.dir(), "strict",
-                                                  {{"fallback: true\n", "fallback: false\n"}})));
+                                                  {{"standby: 1, fallback: true}", "standby: 1, fallback: false}"}})));
   EXPECT_TRUE(reply["warnings"].empty());
   ASSERT_TRUE(waitFor([&] { return features("strict@1") == std::vector<std::string>{"chip-0"}; }));
   agents_["chip-0"]->reportFault(wire::HardwareFault{WorkerId{"chip-0"}, kChip, {}, true, "", 0});

@@ -40,7 +40,7 @@ const std::string kExample =
 TEST(ValidateCliTest, PrintsOkForTheExampleModel) {
   CliRun run = runCli("validate '" + kExample + "'");
   EXPECT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_EQ(run.output, kExample + ": OK (fmnist-scnn@1, 8 operators, 3 stages)\n");
+  EXPECT_EQ(run.output, kExample + ": OK (fmnist-scnn@1, 10 operators, 3 stages)\n");
 }
 
 TEST(ValidateCliTest, PrintsEachDiagnosticAndExitsOne) {
@@ -54,7 +54,7 @@ TEST(ValidateCliTest, PrintsEachDiagnosticAndExitsOne) {
   const auto [t_line, t_col] = positionOf(yaml, "0\ninput");
   const auto [b_line, b_col] = positionOf(yaml, "gpu]");
   EXPECT_EQ(run.output,
-            kExample + ": OK (fmnist-scnn@1, 8 operators, 3 stages)\n" + bad + ":" +
+            kExample + ": OK (fmnist-scnn@1, 10 operators, 3 stages)\n" + bad + ":" +
                 std::to_string(t_line) + ":" + std::to_string(t_col) +
                 ": timesteps: must be in 1..4096, got 0\n" + bad + ":" + std::to_string(b_line) +
                 ":" + std::to_string(b_col) +

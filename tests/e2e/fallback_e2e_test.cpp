@@ -29,9 +29,8 @@ class ChipFaultE2ETest : public ::testing::Test {
   void deployWith(const std::string& features_placement) {
     ASSERT_TRUE(cluster_.brokerReady()) << cluster_.broker().log();
     const auto path = writeModel(cluster_.dir(), "fmnist-fb",
-                                 {{"backends: [chip, cuda, cpu]     # chip first; fall back to GPU, "
-                                   "then CPU\n      replicas: 2\n      standby: 1\n      fallback: true",
-                                   features_placement}});
+                                 {{broker::testing::kScnnFeaturesPlacement,
+                                   "{" + features_placement + "}"}});
     topology_ = loadModel(path);
     ASSERT_EQ(cluster_.startWorker("cpu-0", "cpu"), "");
     ASSERT_EQ(cluster_.startWorker("cpu-1", "cpu"), "");
@@ -60,7 +59,7 @@ class ChipFaultE2ETest : public ::testing::Test {
 };
 
 TEST_F(ChipFaultE2ETest, FallsBackToCpuStandbyUnderLoadWithBitIdenticalResults) {
-  deployWith("backends: [chip, cpu]\n      replicas: 1\n      standby: 1\n      fallback: true");
+  deployWith("backends: [chip, cpu], replicas: 1, standby: 1, fallback: true");
   if (HasFatalFailure()) return;
   const json models = cluster_.call("models");
   std::string standby;
@@ -104,7 +103,7 @@ TEST_F(ChipFaultE2ETest, FallsBackToCpuStandbyUnderLoadWithBitIdenticalResults) 
 }
 
 TEST_F(ChipFaultE2ETest, WithoutFallbackRefusesClearlyAndNoRequestHangsOrIsLost) {
-  deployWith("backends: [chip]\n      replicas: 1\n      fallback: false");
+  deployWith("backends: [chip], replicas: 1, fallback: false");
   if (HasFatalFailure()) return;
   const auto warm = images(20, 80000);
   LoadRecord rec = runClosedLoop(*client_, topology_.model, warm, 4, 10'000, 20'000);

@@ -207,9 +207,7 @@ std::unique_ptr<Setup> bringUp(const std::string& features_placement,
   auto s = std::make_unique<Setup>();
   if (!s->cluster.brokerReady()) die("broker not ready:\n" + s->cluster.broker().log());
   const auto path = writeModel(s->cluster.dir(), "fmnist-seed",
-                               {{"backends: [chip, cuda, cpu]     # chip first; fall back to GPU, "
-                                 "then CPU\n      replicas: 2\n      standby: 1\n      fallback: true",
-                                 features_placement}});
+                               {{broker::testing::kScnnFeaturesPlacement, features_placement}});
   s->topology = loadModel(path);
   for (const char* n : {"cpu-0", "cpu-1"}) {
     if (auto e = s->cluster.startWorker(n, "cpu"); !e.empty()) die(e);
@@ -266,7 +264,7 @@ void record(Samples& out, Prober& prober, int trial, SteadyClock::time_point t0,
 }
 
 Samples runReroute(int trials, int period_ms) {
-  auto s = bringUp("backends: [chip]\n      replicas: 1\n      standby: 1\n      fallback: false",
+  auto s = bringUp("{backends: [chip], replicas: 1, standby: 1, fallback: false}",
                    {"chip-a", "chip-b"});
   for (const char* n : {"chip-a", "chip-b"}) {
     if (!waitHosting(s->cluster, n)) die(std::string(n) + " never hosted");
@@ -302,7 +300,7 @@ Samples runReroute(int trials, int period_ms) {
 }
 
 Samples runRestart(int trials, int period_ms) {
-  auto s = bringUp("backends: [chip]\n      replicas: 1\n      fallback: false", {"chip-0"});
+  auto s = bringUp("{backends: [chip], replicas: 1, fallback: false}", {"chip-0"});
   if (!waitHosting(s->cluster, "chip-0")) die("chip-0 never hosted");
   Samples out;
   Prober prober(*s->client, s->topology.model, period_ms);

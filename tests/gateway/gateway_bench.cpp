@@ -54,9 +54,7 @@ int run(int n, int rate, int hey_seconds) {
   if (!cluster.brokerReady()) return std::cerr << "broker not ready\n", 1;
   const auto fmnist = writeModel(
       cluster.dir(), "fmnist-bench",
-      {{"backends: [chip, cuda, cpu]     # chip first; fall back to GPU, "
-        "then CPU\n      replicas: 2\n      standby: 1\n      fallback: true",
-        "backends: [cpu]\n      replicas: 1"},
+      {{broker::testing::kScnnFeaturesPlacement, "{backends: [cpu], replicas: 1}"},
        {"backends: [cuda, cpu], replicas: 1, fallback: true", "backends: [cpu], replicas: 1"}});
   const auto trivial = cluster.dir() / "trivial.yaml";
   std::ofstream(trivial) << kTrivial;

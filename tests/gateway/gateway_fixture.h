@@ -36,9 +36,8 @@ class GatewayE2ETest : public ::testing::Test {
     ASSERT_TRUE(cluster_.brokerReady()) << cluster_.broker().log();
     model_path_ =
         writeModel(cluster_.dir(), "fmnist-gw",
-                   {{"backends: [chip, cuda, cpu]     # chip first; fall back to GPU, "
-                     "then CPU\n      replicas: 2\n      standby: 1\n      fallback: true",
-                     "backends: [chip]\n      replicas: 1\n      fallback: false"}});
+                   {{broker::testing::kScnnFeaturesPlacement,
+                     "{backends: [chip], replicas: 1, fallback: false}"}});
     topology_ = loadModel(model_path_);
     for (const char* n : {"cpu-0", "cpu-1"}) ASSERT_EQ(cluster_.startWorker(n, "cpu"), "");
     ASSERT_EQ(cluster_.startWorker("chip-0", "chip"), "");
