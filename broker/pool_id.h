@@ -11,7 +11,9 @@ namespace spikeline::broker {
 // FNV-1a over their ids in order (so equal operator sequences share a pool).
 OperatorId stagePoolId(const Topology& topology, const Stage& stage);
 
-// The stages of `topology` with their pool ids and placements.
+// The stages of `topology` with their pool ids and placements. A stage whose pool id an earlier
+// stage of the same model already has (identical operators at two positions) gets a derived id
+// of its own, so each position has its own workers.
 DeployedModel summarizeTopology(const Topology& topology);
 
 }  // namespace spikeline::broker

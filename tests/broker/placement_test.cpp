@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "broker/pool_id.h"
 #include "tests/broker/test_models.h"
 
 namespace spikeline::broker {
@@ -42,6 +43,30 @@ TEST(PlacementTest, SharedOperatorGetsOnePool) {
   EXPECT_EQ(out.placement.pools.size(), 3u);
   // The pool takes the larger replica count of its users.
   EXPECT_EQ(out.placement.pools.at(OperatorId{9}).serving.size(), 2u);
+}
+
+// Found by the SCNN's finest split: its two pool+LIF stages have the same operators, and with one
+// pool id the second position never got a worker of its own.
+TEST(PoolIdTest, RepeatedStageOfOneModelGetsItsOwnPoolStillSharedAcrossModels) {
+  auto topo = [](const std::string& name) {
+    Topology t;
+    t.model = ModelRef{name, 1};
+    for (auto [op, id] : {std::pair{"a", 5}, {"b", 5}, {"c", 6}}) {
+      OperatorSpec spec;
+      spec.name = op;
+      spec.id = OperatorId{uint64_t(id)};
+      t.operators.push_back(spec);
+      t.stages.push_back(Stage{std::string("s_") + op, {op}, {}});
+    }
+    return t;
+  };
+  const DeployedModel m = summarizeTopology(topo("m"));
+  const DeployedModel n = summarizeTopology(topo("n"));
+  ASSERT_EQ(m.stages.size(), 3u);
+  EXPECT_EQ(m.stages[0].pool, OperatorId{5});
+  EXPECT_NE(m.stages[1].pool, m.stages[0].pool);
+  EXPECT_EQ(m.stages[2].pool, OperatorId{6});
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(m.stages[i].pool, n.stages[i].pool) << i;
 }
 
 TEST(PlacementTest, SpreadsAcrossNodes) {

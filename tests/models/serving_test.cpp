@@ -106,7 +106,8 @@ TEST(ZooSharingTest, ScnnAndGroup3ShareEncoderAndFeaturesPools) {
     return cluster.routedAs("fmnist-scnn@1", shape) && cluster.routedAs("fmnist-group3@1", shape);
   }, 20'000)) << cluster.routes().dump();
   std::set<std::string> shared;
-  for (const json& m : cluster.call("models")["models"]) {
+  const json models = cluster.call("models");
+  for (const json& m : models["models"]) {
     for (const json& s : m["stages"]) {
       if (s["shared_with"].empty()) continue;
       shared.insert(m["name"].get<std::string>() + "@" + std::to_string(m["version"].get<int>()) +
@@ -115,7 +116,7 @@ TEST(ZooSharingTest, ScnnAndGroup3ShareEncoderAndFeaturesPools) {
   }
   EXPECT_EQ(shared, (std::set<std::string>{"fmnist-scnn@1/encoder", "fmnist-scnn@1/features",
                                            "fmnist-group3@1/encoder", "fmnist-group3@1/features"}))
-      << cluster.call("models").dump();
+      << models.dump();
   for (const Topology* t : {&scnn, &group3}) {
     auto inputs = zooInputs(*t, 32, {});
     ASSERT_TRUE(inputs.isOk());
