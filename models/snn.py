@@ -105,6 +105,15 @@ def _per_step(fn, x):
     return y.reshape(t, b, *y.shape[1:])
 
 
+def _weight_and_bias(op, module):
+    """The weights of a conv2d or linear operator: `weight` (on the int8 grid when quantising)
+    and `bias` when the layer has one."""
+    w = {"weight": op.w(module.weight)}
+    if module.bias is not None:
+        w["bias"] = module.bias
+    return w
+
+
 class Conv2d(Op):
     kind = "conv2d"
 
@@ -143,10 +152,7 @@ class Conv2d(Op):
         return p
 
     def weights(self):
-        w = {"weight": self.w(self.conv.weight)}
-        if self.conv.bias is not None:
-            w["bias"] = self.conv.bias
-        return w
+        return _weight_and_bias(self, self.conv)
 
 
 class Linear(Op):
@@ -159,15 +165,13 @@ class Linear(Op):
         self.fc = nn.Linear(fin, fout, bias=bias)
 
     def forward(self, x):
-        if x.shape[-1] != self.fc.in_features:
+        # As the catalog decides: the whole input when it has `in` values, else row by row.
+        if x[0, 0].numel() == self.fc.in_features:
             x = x.reshape(x.shape[0], x.shape[1], -1)
         return F.linear(x, self.w(self.fc.weight), self.fc.bias)
 
     def weights(self):
-        w = {"weight": self.w(self.fc.weight)}
-        if self.fc.bias is not None:
-            w["bias"] = self.fc.bias
-        return w
+        return _weight_and_bias(self, self.fc)
 
 
 class Lif(Op):
