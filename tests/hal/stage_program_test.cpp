@@ -51,6 +51,21 @@ TEST(StageProgramTest, RunsDagWithResidualBranch) {
   EXPECT_EQ(floatValues(out), (std::vector<float>{1.7f, 0.2f}));
 }
 
+// A residual join whose shortcut is the stage input itself (a SEW block in its own stage): the
+// op names `input` (kStageInputName) beside an earlier op.
+TEST(StageProgramTest, ResidualJoinReadsTheStageInputByName) {
+  auto cpu = std::move(makeCpuBackend({})).value();
+  std::vector<OperatorSpec> ops = residualStage();
+  ops.erase(ops.begin());  // no encoder: the stage input is the dense current itself
+  ops[0].inputs = {};      // spk reads the stage input
+  ops[2].inputs = {"fc", std::string(kStageInputName)};
+  ASSERT_OK_AND_ASSIGN(auto program,
+                       StageProgram::compile(*cpu, ops, {Shape{2}, ValueKind::kDense}));
+  ASSERT_OK_AND_ASSIGN(Tensor out, program->run(floats(Shape{2}, 2, {0.7f, 0.2f, 0.7f, 0.2f}),
+                                                {1, 2}));
+  EXPECT_EQ(floatValues(out), (std::vector<float>{1.7f, 0.2f}));  // as with the encoder above
+}
+
 TEST(StageProgramTest, RejectsUnknownInputNameAndKindMismatch) {
   auto cpu = std::move(makeCpuBackend({})).value();
   std::vector<OperatorSpec> ops = residualStage();

@@ -39,6 +39,21 @@ TEST(PipelinePlanTest, StagesGetTheirBoundaryShapeKindAndTarget) {
   EXPECT_EQ(findStage(plans, "nope"), -1);
 }
 
+// A stage whose residual join reads the previous stage's output beside its own ops (the SEW
+// block): the planner makes that crossing tensor the stage input, named `input`.
+TEST(PipelinePlanTest, ResidualJoinAcrossTheBoundaryReadsTheStageInput) {
+  ASSERT_OK_AND_ASSIGN(Topology t, topology::loadTopologyFile(
+                                       SPIKELINE_SOURCE_DIR "/topology/models/fmnist_sew_resnet.yaml"));
+  ASSERT_OK_AND_ASSIGN(std::vector<StagePlan> plans, planStages(t));
+  const int block1 = findStage(plans, "block1");
+  ASSERT_GE(block1, 0);
+  const StagePlan& p = plans[size_t(block1)];
+  EXPECT_EQ(p.input.kind, ValueKind::kSpikes);  // stem_lif's spikes
+  EXPECT_TRUE(p.ops.front().inputs.empty());
+  EXPECT_EQ(p.ops.back().name, "b1_iand");
+  EXPECT_EQ(p.ops.back().inputs, (std::vector<std::string>{"b1_lif2", "input"}));
+}
+
 // The 3-stage split and the one-stage file chain the same operators: same bits out.
 TEST(MonolithTest, ThreeStageSplitEqualsOneStageModelBitForBit) {
   ASSERT_OK_AND_ASSIGN(auto cpu, hal::makeCpuBackend(hal::CpuOptions{}));
