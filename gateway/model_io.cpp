@@ -32,7 +32,15 @@ bool acceptsDatatype(const Topology& t, const std::string& dt) {
   return dt == "FP32" || dt == "FP64" || dt == "UINT8";
 }
 
-Result<Tensor> itemToFrame(const Topology& t, const InferInput& in, size_t offset, size_t n) {
+// True when `shape` is the dense sequence form [batch, T, input shape...] (T = the model's).
+bool isDenseSequence(const Topology& t, const std::vector<int64_t>& shape) {
+  return t.input_encoding == InputEncoding::kDense && t.timesteps > 1 &&
+         shape.size() == t.input_shape.rank() + 2 && shape[1] == int64_t{t.timesteps};
+}
+
+// One frame from n values at `offset`: dense, `steps` timesteps (1: the encoder repeats it).
+Result<Tensor> itemToFrame(const Topology& t, const InferInput& in, size_t offset, size_t n,
+                           uint32_t steps) {
   if (t.input_encoding == InputEncoding::kDense) {
     std::vector<float> px(in.data.begin() + offset, in.data.begin() + offset + n);
     if (in.datatype == "UINT8") {
@@ -41,7 +49,7 @@ Result<Tensor> itemToFrame(const Topology& t, const InferInput& in, size_t offse
     for (float p : px) {
       if (!std::isfinite(p)) return invalidArgument("input 'input' holds a non-finite value");
     }
-    return Tensor(DenseTensor(t.input_shape, 1, std::move(px)));
+    return Tensor(DenseTensor(t.input_shape, steps, std::move(px)));
   }
   SpikeTensor spikes(t.input_shape, t.timesteps);
   const size_t per_step = t.input_shape.numel();
@@ -77,7 +85,7 @@ Status checkVersion(const Topology& t, const std::string& version) {
 }
 
 bool isBatched(const Topology& t, const InferRequest& r) {
-  return !r.inputs.empty() && r.inputs.front().shape.size() == itemShape(t).size() + 1;
+  return !r.inputs.empty() && r.inputs.front().shape.size() >= itemShape(t).size() + 1;
 }
 
 Result<std::vector<Tensor>> requestToFrames(const Topology& t, const InferRequest& r,
@@ -98,7 +106,13 @@ Result<std::vector<Tensor>> requestToFrames(const Topology& t, const InferReques
         "input 'input' has datatype " + in.datatype + "; the model takes " +
         (t.input_encoding == InputEncoding::kDense ? "FP32, FP64 or UINT8" : "BOOL or UINT8"));
   }
-  const std::vector<int64_t> item = itemShape(t);
+  std::vector<int64_t> item = itemShape(t);
+  const bool sequence = isDenseSequence(t, in.shape);
+  uint32_t steps = 1;
+  if (sequence) {  // one value per timestep: [batch, T, input shape...]
+    steps = t.timesteps;
+    item.insert(item.begin(), int64_t{t.timesteps});
+  }
   std::vector<int64_t> want = item;
   int64_t batch = 1;
   if (in.shape.size() == item.size() + 1) {
@@ -106,8 +120,14 @@ Result<std::vector<Tensor>> requestToFrames(const Topology& t, const InferReques
     want.insert(want.begin(), batch);
   }
   if (in.shape != want || batch < 1) {
-    return invalidArgument("input 'input' has shape " + shapeText(in.shape) + "; the model takes " +
-                           shapeText(item) + " or [batch, " + shapeText(item).substr(1));
+    const std::string one = shapeText(itemShape(t));
+    std::string forms = one + " or [batch, " + one.substr(1);
+    if (t.input_encoding == InputEncoding::kDense && t.timesteps > 1) {
+      forms += " or, one value per timestep, [batch, " + std::to_string(t.timesteps) + ", " +
+               one.substr(1);
+    }
+    return invalidArgument("input 'input' has shape " + shapeText(in.shape) +
+                           "; the model takes " + forms);
   }
   if (batch > static_cast<int64_t>(max_batch)) {
     return invalidArgument("batch " + std::to_string(batch) + " exceeds the limit " +
@@ -123,7 +143,7 @@ Result<std::vector<Tensor>> requestToFrames(const Topology& t, const InferReques
   std::vector<Tensor> frames;
   frames.reserve(static_cast<size_t>(batch));
   for (int64_t b = 0; b < batch; ++b) {
-    SPIKELINE_ASSIGN_OR_RETURN(Tensor f, itemToFrame(t, in, static_cast<size_t>(b) * n, n));
+    SPIKELINE_ASSIGN_OR_RETURN(Tensor f, itemToFrame(t, in, static_cast<size_t>(b) * n, n, steps));
     frames.push_back(std::move(f));
   }
   return frames;

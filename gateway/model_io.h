@@ -23,12 +23,14 @@ ModelMetadata describeModel(const Topology& topology);
 // The frames one request becomes: one per batch item, in order. The request must carry exactly
 // the model's one input (by name), a datatype it takes (dense: FP32, FP64, UINT8 scaled by 1/255;
 // spikes: BOOL, UINT8 with values 0/1), the model's shape with or without one leading batch
-// dimension (batch 1..max_batch), and exactly shape-many elements. Requested outputs must name
-// the model's output. kInvalidArgument saying which of those failed.
+// dimension (batch 1..max_batch), and exactly shape-many elements. A dense model with T > 1 also
+// takes one value per timestep, [batch, T, input shape...] (a sequence model such as the RNN
+// that reads an image strip by strip); the one-step form is repeated over T by the encoder.
+// Requested outputs must name the model's output. kInvalidArgument saying which of those failed.
 Result<std::vector<Tensor>> requestToFrames(const Topology& topology, const InferRequest& request,
                                             uint32_t max_batch = 64);
 
-// True when the request's input carries the leading batch dimension.
+// True when the request's input carries the leading batch dimension (every sequence form does).
 bool isBatched(const Topology& topology, const InferRequest& request);
 
 // One FP32 output tensor from the frames' outputs (in batch order): [batch, out...] when

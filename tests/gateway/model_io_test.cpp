@@ -118,6 +118,28 @@ TEST(ModelIoTest, SpikeModelTakesBoolTimeMajorSpikes) {
             StatusCode::kInvalidArgument);
 }
 
+// The RNN reads an image strip by strip: [batch, T, input shape] puts one slice at each step.
+TEST(ModelIoTest, DenseModelTakesOneValuePerTimestep) {
+  const Topology t = denseModel();  // T = 4, input [1, 2, 2]
+  InferRequest r = request({2, 4, 1, 2, 2}, "FP32", 32);
+  for (size_t i = 0; i < 32; ++i) r.inputs[0].data[i] = float(i) / 32.0f;
+  ASSERT_TRUE(isBatched(t, r));
+  auto frames = requestToFrames(t, r, 8);
+  ASSERT_TRUE(frames.isOk()) << frames.status().toString();
+  ASSERT_EQ(frames->size(), 2u);
+  const auto& second = std::get<DenseTensor>((*frames)[1]);
+  EXPECT_EQ(second.timesteps(), 4u);
+  EXPECT_EQ(second.shape(), (Shape{1, 2, 2}));
+  EXPECT_FLOAT_EQ(second.floats()[0], 16.0f / 32.0f);   // item 1, step 0
+  EXPECT_FLOAT_EQ(second.floats()[15], 31.0f / 32.0f);  // item 1, step 3, last value
+  // A step count other than T is refused, naming the sequence form.
+  auto wrong = requestToFrames(t, request({1, 3, 1, 2, 2}, "FP32", 12), 8);
+  ASSERT_FALSE(wrong.isOk());
+  EXPECT_NE(wrong.status().message().find("one value per timestep, [batch, 4, 1, 2, 2]"),
+            std::string::npos)
+      << wrong.status().toString();
+}
+
 TEST(ModelIoTest, UnknownVersionIsNotFound) {
   EXPECT_TRUE(checkVersion(denseModel(), "").isOk());
   EXPECT_TRUE(checkVersion(denseModel(), "3").isOk());
