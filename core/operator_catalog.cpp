@@ -114,7 +114,9 @@ using namespace catalog_detail;  // NOLINT: this file implements them
 
 Status neuronParams(const Ctx& c, bool leaky) {
   double v = 0;
-  if (leaky) {
+  if (!leaky) {
+    SPIKELINE_RETURN_IF_ERROR(param(c.spec.params.getDoubleOr("gain", 1.0), "gain", v));
+  } else {
     SPIKELINE_RETURN_IF_ERROR(param(c.spec.params.getDouble("tau"), "tau", v));
     SPIKELINE_RETURN_IF_ERROR(requirePositive("tau", v));
     SPIKELINE_RETURN_IF_ERROR(param(c.spec.params.getDoubleOr("dt", 1e-3), "dt", v));
@@ -154,7 +156,7 @@ Result<OperatorSignature> checkEncoder(const Ctx& c) {
 
 Result<OperatorSignature> checkNeuron(const Ctx& c) {
   if (c.spec.kind == "if") {
-    SPIKELINE_RETURN_IF_ERROR(checkKnownNames(c, {"v_threshold", "v_reset", "reset"}, {}));
+    SPIKELINE_RETURN_IF_ERROR(checkKnownNames(c, {"v_threshold", "v_reset", "reset", "gain"}, {}));
     SPIKELINE_RETURN_IF_ERROR(neuronParams(c, false));
   } else if (c.spec.kind == "lif") {
     SPIKELINE_RETURN_IF_ERROR(
@@ -223,7 +225,7 @@ struct KindEntry {
   Result<OperatorSignature> (*check)(const Ctx&);
 };
 
-constexpr std::array<KindEntry, 19> kKinds = {{
+constexpr std::array<KindEntry, 27> kKinds = {{
     {"encode_direct", 1, checkEncoder},
     {"encode_rate", 1, checkEncoder},
     {"encode_latency", 1, checkEncoder},
@@ -242,6 +244,14 @@ constexpr std::array<KindEntry, 19> kKinds = {{
     {"graph_aggregate", 1, checkGraph},
     {"readout", 1, checkReadout},
     {"to_tokens", 1, checkToTokens},
+    {"li", 1, checkNirNeuron},
+    {"integrator", 1, checkNirNeuron},
+    {"cuba_li", 1, checkNirNeuron},
+    {"cuba_lif", 1, checkNirNeuron},
+    {"threshold", 1, checkThreshold},
+    {"delay", 1, checkDelay},
+    {"scale", 1, checkScale},
+    {"conv1d", 1, checkConv1d},
     {"", 0, nullptr},
 }};
 constexpr size_t kNumKinds = kKinds.size() - 1;

@@ -1,7 +1,7 @@
 // Internal to core/: the building blocks of the operator catalog's per-kind checks, shared by
 // operator_catalog.cpp (dispatch, neurons, encoders, readout) and operator_catalog_layers.cpp
-// (conv, linear, pooling, attention, graph). Not part of core's public API.
-// Thread safety: stateless.
+// (conv, linear, pooling, attention, graph) and operator_catalog_nir.cpp (the NIR kinds). Not part
+// of core's public API. Thread safety: stateless.
 #pragma once
 
 #include <array>
@@ -52,5 +52,11 @@ Result<OperatorSignature> checkLinear(const Ctx& c);
 Result<OperatorSignature> checkPool(const Ctx& c);
 Result<OperatorSignature> checkAttention(const Ctx& c);
 Result<OperatorSignature> checkGraph(const Ctx& c);
+// operator_catalog_nir.cpp: the kinds NIR primitives map onto.
+Result<OperatorSignature> checkNirNeuron(const Ctx& c);  // li, integrator, cuba_li, cuba_lif
+Result<OperatorSignature> checkThreshold(const Ctx& c);
+Result<OperatorSignature> checkDelay(const Ctx& c);
+Result<OperatorSignature> checkScale(const Ctx& c);
+Result<OperatorSignature> checkConv1d(const Ctx& c);
 
 }  // namespace spikeline::catalog_detail

@@ -34,8 +34,9 @@ void expectFieldError(const Result<OperatorSignature>& r, std::string_view field
 }
 
 TEST(OperatorCatalogTest, ListsKnownKinds) {
-  EXPECT_EQ(operatorKinds().size(), 18u);
-  EXPECT_EQ(operatorKinds().back(), "to_tokens");  // appended: the existing order is kept
+  EXPECT_EQ(operatorKinds().size(), 26u);
+  EXPECT_EQ(operatorKinds()[17], "to_tokens");  // appended: the existing order is kept
+  EXPECT_EQ(operatorKinds().back(), "conv1d");
   EXPECT_TRUE(isKnownOperatorKind("conv2d"));
   EXPECT_FALSE(isKnownOperatorKind("conv3d"));
   EXPECT_EQ(operatorInputCount("self_attention"), 3u);
@@ -186,6 +187,140 @@ TEST(OperatorCatalogTest, WeightValueCountMustMatchShape) {
   s.weights["weight"] = zeros(Shape{2, 3});
   s.weights["weight"].values.pop_back();
   expectFieldError(infer1(s, Shape{3}, ValueKind::kSpikes), "weights.weight");
+}
+
+TEST(OperatorCatalogTest, IfTakesAnOptionalGain) {
+  OperatorSpec s = spec("if");
+  s.params.set("v_threshold", 1.0);
+  s.params.set("gain", 0.5);
+  ASSERT_OK_AND_ASSIGN(OperatorSignature sig, infer1(s, Shape{4}, ValueKind::kDense));
+  EXPECT_EQ(sig.output_kind, ValueKind::kSpikes);
+  s.params.set("gain", std::string("big"));
+  expectFieldError(infer1(s, Shape{4}, ValueKind::kDense), "params.gain");
+}
+
+TEST(OperatorCatalogTest, LiAndIntegratorKeepShapeAndEmitDense) {
+  OperatorSpec li = spec("li");
+  li.params.set("tau", 0.01);
+  li.params.set("v_leak", 0.5);
+  ASSERT_OK_AND_ASSIGN(OperatorSignature sig, infer1(li, Shape{2, 3}, ValueKind::kSpikes));
+  EXPECT_EQ(sig.output_shape, (Shape{2, 3}));
+  EXPECT_EQ(sig.output_kind, ValueKind::kDense);
+  EXPECT_TRUE(sig.output_has_time);
+  ASSERT_OK(infer1(li, Shape{6}, ValueKind::kDense).status());
+  li.params.set("tau", 0.0);
+  Result<OperatorSignature> bad = infer1(li, Shape{6}, ValueKind::kDense);
+  expectFieldError(bad, "params.tau");
+  EXPECT_NE(bad.status().message().find("must be > 0, got 0"), std::string::npos);
+  OperatorSpec no_tau = spec("li");
+  expectFieldError(infer1(no_tau, Shape{6}, ValueKind::kDense), "params.tau");
+  no_tau.params.set("tau", 0.01);
+  no_tau.params.set("v_threshold", 1.0);  // li does not spike
+  expectFieldError(infer1(no_tau, Shape{6}, ValueKind::kDense), "params.v_threshold");
+
+  OperatorSpec in = spec("integrator");
+  ASSERT_OK_AND_ASSIGN(OperatorSignature isig, infer1(in, Shape{5}, ValueKind::kSpikes));
+  EXPECT_EQ(isig.output_kind, ValueKind::kDense);
+  in.params.set("dt", -1.0);
+  expectFieldError(infer1(in, Shape{5}, ValueKind::kDense), "params.dt");
+  OperatorSpec typo = spec("integrator");
+  typo.params.set("tau", 1.0);
+  expectFieldError(infer1(typo, Shape{5}, ValueKind::kDense), "params.tau");
+}
+
+TEST(OperatorCatalogTest, CubaNeuronsCheckTimeConstantsAndRecurrence) {
+  OperatorSpec li = spec("cuba_li");
+  li.params.set("tau_syn", 0.005);
+  li.params.set("tau_mem", 0.01);
+  li.params.set("w_in", 2.0);
+  ASSERT_OK_AND_ASSIGN(OperatorSignature sig, infer1(li, Shape{4}, ValueKind::kDense));
+  EXPECT_EQ(sig.output_kind, ValueKind::kDense);
+  li.params.set("tau_syn", -0.5);
+  Result<OperatorSignature> bad = infer1(li, Shape{4}, ValueKind::kDense);
+  ASSERT_FALSE(bad.isOk());
+  EXPECT_EQ(bad.status().message().rfind("params.tau_syn: must be > 0, got -0.5", 0), 0u)
+      << bad.status();
+  OperatorSpec no_mem = spec("cuba_li");
+  no_mem.params.set("tau_syn", 0.005);
+  expectFieldError(infer1(no_mem, Shape{4}, ValueKind::kDense), "params.tau_mem");
+
+  OperatorSpec lif = spec("cuba_lif");
+  lif.params.set("tau_syn", 0.005);
+  lif.params.set("tau_mem", 0.01);
+  expectFieldError(infer1(lif, Shape{4}, ValueKind::kDense), "params.v_threshold");
+  lif.params.set("v_threshold", 1.0);
+  lif.params.set("reset", std::string("subtract"));
+  ASSERT_OK_AND_ASSIGN(OperatorSignature lsig, infer1(lif, Shape{2, 2}, ValueKind::kSpikes));
+  EXPECT_EQ(lsig.output_kind, ValueKind::kSpikes);
+  EXPECT_EQ(lsig.output_shape, (Shape{2, 2}));
+  lif.weights["recurrent"] = zeros(Shape{4, 4});
+  ASSERT_OK(infer1(lif, Shape{2, 2}, ValueKind::kDense).status());
+  lif.weights["recurrent"] = zeros(Shape{4, 3});
+  expectFieldError(infer1(lif, Shape{2, 2}, ValueKind::kDense), "weights.recurrent");
+  lif.weights.erase("recurrent");
+  lif.params.set("reset", std::string("zero"));
+  expectFieldError(infer1(lif, Shape{4}, ValueKind::kDense), "params.reset");
+}
+
+TEST(OperatorCatalogTest, ThresholdAndDelay) {
+  OperatorSpec th = spec("threshold");
+  expectFieldError(infer1(th, Shape{3}, ValueKind::kDense), "params.v_threshold");
+  th.params.set("v_threshold", 0.25);
+  ASSERT_OK_AND_ASSIGN(OperatorSignature tsig, infer1(th, Shape{3}, ValueKind::kDense));
+  EXPECT_EQ(tsig.output_kind, ValueKind::kSpikes);
+
+  OperatorSpec d = spec("delay");
+  expectFieldError(infer1(d, Shape{3}, ValueKind::kDense), "params.steps");
+  d.params.set("steps", int64_t{2});
+  ASSERT_OK_AND_ASSIGN(OperatorSignature sp, infer1(d, Shape{3, 2}, ValueKind::kSpikes));
+  EXPECT_EQ(sp.output_kind, ValueKind::kSpikes);
+  EXPECT_EQ(sp.output_shape, (Shape{3, 2}));
+  ASSERT_OK_AND_ASSIGN(OperatorSignature de, infer1(d, Shape{3}, ValueKind::kDense));
+  EXPECT_EQ(de.output_kind, ValueKind::kDense);
+  d.params.set("steps", int64_t{-1});
+  expectFieldError(infer1(d, Shape{3}, ValueKind::kDense), "params.steps");
+  d.params.set("steps", 1.5);
+  expectFieldError(infer1(d, Shape{3}, ValueKind::kDense), "params.steps");
+}
+
+TEST(OperatorCatalogTest, ScaleWeightIsShapedLikeTheInput) {
+  OperatorSpec s = spec("scale");
+  expectFieldError(infer1(s, Shape{2, 3}, ValueKind::kDense), "weights.scale");
+  s.weights["scale"] = zeros(Shape{2, 3});
+  ASSERT_OK_AND_ASSIGN(OperatorSignature sig, infer1(s, Shape{2, 3}, ValueKind::kSpikes));
+  EXPECT_EQ(sig.output_kind, ValueKind::kDense);
+  EXPECT_EQ(sig.output_shape, (Shape{2, 3}));
+  s.weights["scale"] = zeros(Shape{6});
+  ASSERT_OK(infer1(s, Shape{2, 3}, ValueKind::kDense).status());
+  s.weights["scale"] = zeros(Shape{3, 2});
+  expectFieldError(infer1(s, Shape{2, 3}, ValueKind::kDense), "weights.scale");
+}
+
+TEST(OperatorCatalogTest, Conv1dOutputLengthFollowsPyTorch) {
+  OperatorSpec s = spec("conv1d");
+  s.weights["weight"] = zeros(Shape{6, 2, 3});
+  s.params.set("stride", int64_t{2});
+  s.params.set("padding", int64_t{1});
+  s.params.set("dilation", std::vector<int64_t>{2});
+  s.params.set("groups", int64_t{2});
+  // Lo = floor((9 + 2 - 2*(3-1) - 1) / 2) + 1 = 4
+  ASSERT_OK_AND_ASSIGN(OperatorSignature sig, infer1(s, Shape{4, 9}, ValueKind::kSpikes));
+  EXPECT_EQ(sig.output_shape, (Shape{6, 4}));
+  EXPECT_EQ(sig.output_kind, ValueKind::kDense);
+  expectFieldError(infer1(s, Shape{4, 1, 9}, ValueKind::kSpikes), "inputs");
+  expectFieldError(infer1(s, Shape{3, 9}, ValueKind::kSpikes), "params.groups");
+  s.weights["bias"] = zeros(Shape{5});
+  expectFieldError(infer1(s, Shape{4, 9}, ValueKind::kSpikes), "weights.bias");
+  s.weights.erase("bias");
+  s.params.set("stride", int64_t{0});
+  expectFieldError(infer1(s, Shape{4, 9}, ValueKind::kSpikes), "params.stride");
+  s.params.set("stride", std::vector<int64_t>{1, 1});
+  expectFieldError(infer1(s, Shape{4, 9}, ValueKind::kSpikes), "params.stride");
+  s.params.set("stride", int64_t{1});
+  s.weights["weight"] = zeros(Shape{6, 2, 1, 3});
+  expectFieldError(infer1(s, Shape{4, 9}, ValueKind::kSpikes), "weights.weight");
+  s.weights["weight"] = zeros(Shape{6, 2, 12});
+  expectFieldError(infer1(s, Shape{4, 9}, ValueKind::kSpikes), "weights.weight");
 }
 
 }  // namespace
