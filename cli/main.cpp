@@ -1,5 +1,6 @@
-// spikeline: the command-line tool. Subcommands: validate, and the broker commands (deploy,
-// undeploy, models, routes, workers, events, fault; cli/broker_commands.h).
+// spikeline: the command-line tool. Subcommands: validate, import-nir and run (cli/nir_commands.h),
+// and the broker commands (deploy, undeploy, models, routes, workers, events, fault;
+// cli/broker_commands.h).
 // Exit codes: 0 ok, 1 a command found problems, 2 bad usage.
 // Exceptions (CLI11's parse errors) are caught here, in main().
 #include <iostream>
@@ -9,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/broker_commands_cli.h"
+#include "cli/nir_commands.h"
 #include "cli/validate_command.h"
 
 namespace {
@@ -32,6 +34,8 @@ int main(int argc, char** argv) {
   addValidateCommand(app, validate_files, exit_code);
   spikeline::cli::BrokerCommand broker_command;
   spikeline::cli::addBrokerCommands(app, broker_command, exit_code);
+  spikeline::cli::NirCommands nir_commands;
+  spikeline::cli::addNirCommands(app, nir_commands, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
