@@ -1,11 +1,15 @@
 #include "nir/nir_reader.h"
 
 #include <hdf5.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -19,12 +23,6 @@ uint64_t NirValue::numel() const {
 }
 
 namespace {
-
-// libhdf5 keeps global state and Debian builds it without its thread-safety option.
-std::mutex& hdf5Mutex() {
-  static std::mutex m;
-  return m;
-}
 
 // Owns one HDF5 identifier; `close` is the matching H5?close function.
 class Handle {
@@ -288,13 +286,123 @@ class Reader {
   size_t node_count_ = 0;
 };
 
-}  // namespace
 
-Result<NirFile> readNir(std::string_view bytes) {
+// ---- the child's answer, as bytes: a status, or a NirFile
+
+class Writer {
+ public:
+  void u64(uint64_t v) { out_.append(reinterpret_cast<const char*>(&v), sizeof v); }
+  void str(const std::string& s) {
+    u64(s.size());
+    out_ += s;
+  }
+  void value(const NirValue& v) {
+    u64(v.shape.size());
+    for (uint64_t d : v.shape) u64(d);
+    u64(v.numbers.size());
+    out_.append(reinterpret_cast<const char*>(v.numbers.data()), v.numbers.size() * sizeof(double));
+    u64(v.texts.size());
+    for (const auto& t : v.texts) str(t);
+  }
+  void graph(const NirGraph& g) {
+    u64(g.nodes.size());
+    for (const auto& [name, node] : g.nodes) {
+      str(name);
+      str(node.type);
+      u64(node.params.size());
+      for (const auto& [k, v] : node.params) {
+        str(k);
+        value(v);
+      }
+      u64(node.subgraph ? 1 : 0);
+      if (node.subgraph) graph(*node.subgraph);
+    }
+    u64(g.edges.size());
+    for (const auto& [a, b] : g.edges) {
+      str(a);
+      str(b);
+    }
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+class Parser {
+ public:
+  explicit Parser(std::string_view in) : in_(in) {}
+  bool u64(uint64_t& v) {
+    if (in_.size() < sizeof v) return false;
+    std::memcpy(&v, in_.data(), sizeof v);
+    in_.remove_prefix(sizeof v);
+    return true;
+  }
+  bool str(std::string& s) {
+    uint64_t n = 0;
+    if (!u64(n) || n > in_.size()) return false;
+    s.assign(in_.substr(0, n));
+    in_.remove_prefix(n);
+    return true;
+  }
+  bool value(NirValue& v) {
+    uint64_t n = 0;
+    if (!u64(n) || n > 64) return false;
+    v.shape.resize(n);
+    for (uint64_t& d : v.shape) {
+      if (!u64(d)) return false;
+    }
+    if (!u64(n) || n > in_.size() / sizeof(double)) return false;
+    v.numbers.resize(n);
+    std::memcpy(v.numbers.data(), in_.data(), n * sizeof(double));
+    in_.remove_prefix(n * sizeof(double));
+    if (!u64(n) || n > in_.size()) return false;
+    v.texts.resize(n);
+    for (auto& t : v.texts) {
+      if (!str(t)) return false;
+    }
+    return true;
+  }
+  bool graph(NirGraph& g, int depth) {
+    uint64_t n = 0;
+    if (depth > kMaxDepth + 1 || !u64(n) || n > in_.size()) return false;
+    for (uint64_t i = 0; i < n; ++i) {
+      std::string name;
+      NirNode node;
+      uint64_t params = 0, has_sub = 0;
+      if (!str(name) || !str(node.type) || !u64(params) || params > in_.size()) return false;
+      for (uint64_t k = 0; k < params; ++k) {
+        std::string key;
+        NirValue v;
+        if (!str(key) || !value(v)) return false;
+        node.params.emplace(std::move(key), std::move(v));
+      }
+      if (!u64(has_sub)) return false;
+      if (has_sub) {
+        auto sub = std::make_shared<NirGraph>();
+        if (!graph(*sub, depth + 1)) return false;
+        node.subgraph = std::move(sub);
+      }
+      g.nodes.emplace(std::move(name), std::move(node));
+    }
+    if (!u64(n) || n > in_.size()) return false;
+    for (uint64_t i = 0; i < n; ++i) {
+      std::string a, b;
+      if (!str(a) || !str(b)) return false;
+      g.edges.emplace_back(std::move(a), std::move(b));
+    }
+    return true;
+  }
+  bool done() const { return in_.empty(); }
+
+ private:
+  std::string_view in_;
+};
+
+Result<NirFile> readNirInProcess(std::string_view bytes) {
   if (!hasHdf5Signature(bytes)) {
     return invalidArgument("not an HDF5 file (no HDF5 signature; NIR files are HDF5)");
   }
-  std::lock_guard<std::mutex> lock(hdf5Mutex());
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors come back as statuses, not stderr
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   if (!fapl.ok() || H5Pset_fapl_core(fapl.get(), 1 << 16, 0) < 0 ||
@@ -306,13 +414,102 @@ Result<NirFile> readNir(std::string_view bytes) {
   return Reader(file.get()).read();
 }
 
-Result<NirFile> readNirFile(const std::filesystem::path& path) {
+// The answer of the child: [u64 status code][message] or [0][version][graph].
+std::string encodeAnswer(const Result<NirFile>& r) {
+  Writer w;
+  w.u64(r.isOk() ? 0 : uint64_t(r.status().code()));
+  if (!r.isOk()) {
+    w.str(r.status().message());
+    return w.take();
+  }
+  w.str(r->version);
+  w.graph(r->graph);
+  return w.take();
+}
+
+Result<NirFile> decodeAnswer(std::string_view bytes) {
+  Parser p(bytes);
+  uint64_t code = 0;
+  if (!p.u64(code)) return internalError("nir: the reader process sent no answer");
+  if (code != 0) {
+    std::string message;
+    if (!p.str(message) || code > 64) return internalError("nir: bad answer from the reader");
+    return Status(StatusCode(code), std::move(message));
+  }
+  NirFile f;
+  if (!p.str(f.version) || !p.graph(f.graph, 0) || !p.done()) {
+    return internalError("nir: bad answer from the reader");
+  }
+  return f;
+}
+
+}  // namespace
+
+// libhdf5 (1.10, Debian 12) crashes on some corrupt files (e.g. an out-of-range global-heap
+// reference makes H5HG_read copy from a wild pointer). So the file is parsed in a forked child
+// with a memory limit and a time limit; a child that dies becomes an error, not our crash.
+Result<NirFile> readNir(std::string_view bytes, const ReadLimits& limits) {
+  if (!hasHdf5Signature(bytes)) {
+    return invalidArgument("not an HDF5 file (no HDF5 signature; NIR files are HDF5)");
+  }
+  int fds[2];
+  if (pipe(fds) != 0) return internalError(std::string("nir: pipe: ") + std::strerror(errno));
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return internalError(std::string("nir: fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) {  // the child: parse, answer, exit without running the parent's atexit hooks
+    close(fds[0]);
+    const rlim_t limit = rlim_t{limits.memory_bytes};
+    rlimit as{limit, limit};
+    setrlimit(RLIMIT_AS, &as);
+    alarm(limits.seconds);
+    const std::string answer = encodeAnswer(readNirInProcess(bytes));
+    for (size_t off = 0; off < answer.size();) {
+      const ssize_t n = write(fds[1], answer.data() + off, answer.size() - off);
+      if (n <= 0) _exit(3);
+      off += size_t(n);
+    }
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string answer;
+  char buf[1 << 16];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    answer.append(buf, size_t(n));
+  }
+  close(fds[0]);
+  int wstatus = 0;
+  while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(wstatus)) {
+    const int sig = WTERMSIG(wstatus);
+    if (sig == SIGALRM) {
+      return invalidArgument("the HDF5 reader took more than " + std::to_string(limits.seconds) +
+                             " s (corrupt file?)");
+    }
+    return invalidArgument("corrupt HDF5 file: the HDF5 library failed reading it (signal " +
+                           std::to_string(sig) + ")");
+  }
+  if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+    return invalidArgument("corrupt HDF5 file: the HDF5 reader exited with status " +
+                           std::to_string(WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1) +
+                           " (out of memory?)");
+  }
+  return decodeAnswer(answer);
+}
+
+Result<NirFile> readNirFile(const std::filesystem::path& path, const ReadLimits& limits) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return notFound(path.string() + ": cannot open");
   std::ostringstream ss;
   ss << in.rdbuf();
   if (in.bad()) return notFound(path.string() + ": cannot read");
-  Result<NirFile> r = readNir(ss.str());
+  Result<NirFile> r = readNir(ss.str(), limits);
   if (!r.isOk()) return Status(r.status().code(), path.string() + ": " + r.status().message());
   return r;
 }

@@ -13,7 +13,11 @@
 // values per dataset and kMaxTotalValues in the whole file, kMaxDepth levels of nested graphs,
 // kMaxNodes nodes. Messages name the HDF5 path at fault, e.g.
 //   "/node/nodes/lif1/tau: dataset of 2^40 values exceeds the limit of 16777216".
-// Thread safety: libhdf5 (Debian's build) is not thread-safe; calls are serialised internally.
+// libhdf5 1.10 itself crashes on some corrupt files (fuzzing found a wild read in H5HG_read), so
+// the file is parsed in a forked child process under a memory and time limit; a child that dies
+// or overruns becomes an error ("corrupt HDF5 file: ...") in the caller, which never crashes.
+// Thread safety: fork()s; call from a process that tolerates fork (the CLI, tests). libhdf5 runs
+// only in the child.
 #pragma once
 
 #include <cstdint>
@@ -30,9 +34,16 @@ inline constexpr uint64_t kMaxTotalValues = uint64_t{1} << 26;
 inline constexpr int kMaxDepth = 16;
 inline constexpr size_t kMaxNodes = 100000;
 
+// The parse runs in a forked child (libhdf5 can crash or loop on corrupt files): its
+// address-space limit and its wall-clock limit.
+struct ReadLimits {
+  uint64_t memory_bytes = uint64_t{4} << 30;
+  unsigned seconds = 10;
+};
+
 // The file's bytes as a NirFile (the file is opened as an in-memory image).
-Result<NirFile> readNir(std::string_view bytes);
+Result<NirFile> readNir(std::string_view bytes, const ReadLimits& limits = {});
 // Reads the file, then readNir. kNotFound when it cannot be read.
-Result<NirFile> readNirFile(const std::filesystem::path& path);
+Result<NirFile> readNirFile(const std::filesystem::path& path, const ReadLimits& limits = {});
 
 }  // namespace spikeline::nir
