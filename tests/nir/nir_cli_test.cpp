@@ -1,17 +1,22 @@
 // The built `spikeline` binary as a user runs it: `import-nir` on every NIR fixture (good ones
 // validate, bad ones exit 1 naming the node and write nothing) and `run` on NumPy inputs,
 // including the acceptance check against Norse: the imported lif_norse.nir, driven by the input
-// column of lif_norse.csv, reproduces Norse's spike train exactly.
+// column of lif_norse.csv, reproduces Norse's spike train exactly and, through the imported
+// operator's parameters, its membrane within 1e-6.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <array>
+#include <cmath>
 #include <cstdio>
+#include <iostream>
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include "hal/op_params.h"
 #include "npy/npy.h"
+#include "topology/topology_loader.h"
 #include "tests/nir/nir_test_util.h"
 #include "tests/topology/model_fixture.h"
 
@@ -143,6 +148,28 @@ TEST(RunCliTest, ImportedNorseNeuronReproducesNorsesSpikes) {
     spikes += y->values[t] != 0;
   }
   EXPECT_EQ(spikes, 4);
+
+  // The membrane is state inside the `lif` operator, not an output: check it by stepping the
+  // imported operator's own parameters through the neuron math every backend runs
+  // (hal/math/neuron.h, parsed by hal/op_params.h exactly as the CPU kernel parses them).
+  auto topo = topology::loadTopologyFile(dir.path() / "lif_norse.yaml");
+  ASSERT_TRUE(topo.isOk()) << topo.status().toString();
+  ASSERT_EQ(topo->operators.size(), 3u);  // encode_direct, the Affine, the LIF
+  const OperatorSpec& affine = topo->operators[1];
+  ASSERT_EQ(affine.kind, "linear");
+  ASSERT_EQ(affine.weights.at("weight").values, std::vector<float>{1.0f});
+  ASSERT_EQ(affine.weights.at("bias").values, std::vector<float>{0.0f});
+  auto config = hal::neuronConfig(topo->operators[2]);
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
+  float v = 0.0f;
+  double worst = 0.0;
+  for (size_t t = 0; t < 1000; ++t) {
+    const bool spike = config->lif.step(v, tr.input[t]);
+    EXPECT_EQ(spike, tr.spike[t] != 0.0f) << "step " << t;
+    worst = std::max(worst, double(std::fabs(v - tr.membrane[t])));
+  }
+  EXPECT_LE(worst, 1e-6);
+  std::cout << "[ nir ] lif_norse: 4 spikes identical to Norse's; membrane within " << worst << "\n";
 }
 
 TEST(RunCliTest, RefusesInputsThatDoNotFitTheModel) {
