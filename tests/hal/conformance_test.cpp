@@ -155,6 +155,35 @@ TEST_P(ConformanceTest, MatchesCpuReference) {
   }
 }
 
+// Fixed precision approximates float32 (decision 0001): for the NIR kinds with dense output, the
+// CPU reference's fixed result (at 2^-F) stays within quantisation error of its float32 result
+// on the same case (same weights; inputs rounded to 2^-F). Catches a fixed formula that is
+// bit-identical on every backend but computes something else.
+class FixedTracksFloatTest : public ::testing::TestWithParam<std::tuple<std::string, int>> {};
+
+TEST_P(FixedTracksFloatTest, WithinQuantisationError) {
+  const auto& [case_name, seed] = GetParam();
+  const ConformanceCase cf = testing::makeConformanceCase(case_name, Precision::kFloat32, seed);
+  const ConformanceCase cq = testing::makeConformanceCase(case_name, Precision::kFixed, seed);
+  auto cpu = std::move(makeCpuBackend({})).value();
+  ASSERT_OK_AND_ASSIGN(Tensor f, runOn(*cpu, cf));
+  ASSERT_OK_AND_ASSIGN(Tensor q, runOn(*cpu, cq));
+  const auto ff = std::get<DenseTensor>(f).floats();
+  const auto qq = std::get<DenseTensor>(q).ints();
+  ASSERT_EQ(ff.size(), qq.size());
+  const double unit = std::ldexp(1.0, -int(cq.spec.frac_bits));
+  for (size_t i = 0; i < ff.size(); ++i) {
+    EXPECT_NEAR(double(qq[i]) * unit, ff[i], 0.05 + 0.02 * std::fabs(ff[i])) << "element " << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(NirKinds, FixedTracksFloatTest,
+                         ::testing::Combine(::testing::Values("li", "integrator", "cuba_li",
+                                                              "delay_dense", "scale_spikes",
+                                                              "scale_dense", "conv1d",
+                                                              "conv1d_groups_stride"),
+                                            ::testing::Range(0, 4)));
+
 std::vector<std::string> backendNames() {
   std::vector<std::string> names;
   for (const BackendFactory& f : testing::conformanceBackends()) names.push_back(f.name);
