@@ -5,31 +5,13 @@
 #include <optional>
 #include <string>
 
-namespace spikeline::hal {
-namespace {
+#include "hal/op_params_detail.h"
 
-using Pair = std::array<uint32_t, 2>;
+namespace spikeline::hal {
+namespace op_params_detail {
 
 Status fieldError(const std::string& field, const std::string& problem) {
   return invalidArgument(field + ": " + problem);
-}
-
-// An int or [h, w] parameter, each >= min.
-Result<Pair> pairParam(const Params& p, const std::string& name, Pair fallback, int64_t min) {
-  if (!p.has(name)) return fallback;
-  std::vector<int64_t> v;
-  if (Result<int64_t> one = p.getInt(name); one.isOk()) {
-    v = {*one, *one};
-  } else if (Result<std::vector<int64_t>> two = p.getIntList(name); two.isOk()) {
-    v = *two;
-  }
-  if (v.size() != 2) return fieldError("params." + name, "must be an integer or a list of 2");
-  for (int64_t x : v) {
-    if (x < min || x > int64_t{1} << 20) {
-      return fieldError("params." + name, "must be in [" + std::to_string(min) + ", 2^20]");
-    }
-  }
-  return Pair{uint32_t(v[0]), uint32_t(v[1])};
 }
 
 Result<double> doubleParam(const Params& p, const std::string& name, std::optional<double> dflt) {
@@ -60,6 +42,32 @@ Status checkWeight(const WeightTensor* w, const std::string& name, uint64_t nume
   return Status::ok();
 }
 
+}  // namespace op_params_detail
+
+namespace {
+
+using namespace op_params_detail;  // NOLINT: defined above
+
+using Pair = std::array<uint32_t, 2>;
+
+// An int or [h, w] parameter, each >= min.
+Result<Pair> pairParam(const Params& p, const std::string& name, Pair fallback, int64_t min) {
+  if (!p.has(name)) return fallback;
+  std::vector<int64_t> v;
+  if (Result<int64_t> one = p.getInt(name); one.isOk()) {
+    v = {*one, *one};
+  } else if (Result<std::vector<int64_t>> two = p.getIntList(name); two.isOk()) {
+    v = *two;
+  }
+  if (v.size() != 2) return fieldError("params." + name, "must be an integer or a list of 2");
+  for (int64_t x : v) {
+    if (x < min || x > int64_t{1} << 20) {
+      return fieldError("params." + name, "must be in [" + std::to_string(min) + ", 2^20]");
+    }
+  }
+  return Pair{uint32_t(v[0]), uint32_t(v[1])};
+}
+
 }  // namespace
 
 Result<NeuronConfig> neuronConfig(const OperatorSpec& spec) {
@@ -74,8 +82,11 @@ Result<NeuronConfig> neuronConfig(const OperatorSpec& spec) {
     return fieldError("params.reset", "must be \"value\" or \"subtract\"");
   }
   const bool subtract = *reset == "subtract";
-  c.if_f = {float(th), float(v_reset), subtract};
-  c.if_q = {math::toActivation(th, f), math::toActivation(v_reset, f), subtract};
+  SPIKELINE_ASSIGN_OR_RETURN(double gain, doubleParam(p, "gain", 1.0));
+  if (std::fabs(gain) >= 32768.0) return fieldError("params.gain", "must be below 2^15");
+  c.if_f = {float(th), float(v_reset), subtract, float(gain)};
+  c.if_q = {math::toActivation(th, f), math::toActivation(v_reset, f), subtract,
+            quantizeDecay(gain)};
   if (!c.leaky) return c;
   SPIKELINE_ASSIGN_OR_RETURN(double tau, positiveParam(p, "tau", std::nullopt));
   SPIKELINE_ASSIGN_OR_RETURN(double dt, positiveParam(p, "dt", 1e-3));
@@ -203,7 +214,7 @@ Result<const WeightTensor*> recurrentWeights(const OperatorSpec& spec) {
   const WeightTensor* w = findWeight(spec, "recurrent");
   SPIKELINE_RETURN_IF_ERROR(checkWeight(w, "recurrent", n * n));
   if (n > (uint64_t{1} << 24)) {
-    return unimplemented("inputs: recurrent_lif supports at most 2^24 neurons");
+    return unimplemented("inputs: " + spec.kind + " supports at most 2^24 neurons");
   }
   return w;
 }

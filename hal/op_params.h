@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "core/operator_spec.h"
@@ -15,7 +16,8 @@
 
 namespace spikeline::hal {
 
-// lif / if / recurrent_lif. `leaky` selects lif/lif_q (lif, recurrent_lif) or if_f/if_q (if).
+// lif / if / recurrent_lif. `leaky` selects lif/lif_q (lif, recurrent_lif) or if_f/if_q (if,
+// with params.gain: |gain| < 2^15).
 struct NeuronConfig {
   bool leaky = true;
   math::LifFloat lif;
@@ -24,6 +26,32 @@ struct NeuronConfig {
   math::IfFixed if_q;
 };
 Result<NeuronConfig> neuronConfig(const OperatorSpec& spec);
+
+// li, integrator, cuba_li, cuba_lif, threshold: one step struct per precision
+// (hal/math/neuron.h) that every backend runs. li: leaky membrane (tau, r, v_leak, dt);
+// integrator: v += dt * r * x; cuba_*: synapse (alpha dt/tau_syn, gain w_in) then the leaky
+// membrane (tau_mem) fed with the new current; cuba_lif and threshold spike (threshold: pass-
+// through membrane). `recurrent`: cuba_lif with weights.recurrent (check recurrentWeights()).
+struct NirNeuronConfig {
+  math::NirNeuronFloat f;
+  math::NirNeuronFixed q;
+  bool recurrent = false;
+};
+bool isNirNeuronKind(std::string_view kind);
+Result<NirNeuronConfig> nirNeuronConfig(const OperatorSpec& spec);
+
+// delay: params.steps (>= 0, at most 2^20).
+Result<uint32_t> delaySteps(const OperatorSpec& spec);
+
+// scale: weights.scale as numel(input) finite values (shaped like the input or [numel]).
+Result<std::vector<float>> scaleWeights(const OperatorSpec& spec);
+
+// conv1d as the conv2d it is by definition: kind "conv2d", input [C, 1, L], weight
+// [Cout, Cin/g, 1, k], stride [1, s], padding [0, p], dilation [1, d], same groups and bias;
+// output_shape [Cout, 1, Lo] when spec declares one. The data layout is unchanged ([C, L] and
+// [C, 1, L] are the same elements in the same order), so a backend runs the result on its
+// conv2d machinery and only relabels the output [Cout, Lo].
+Result<OperatorSpec> conv1dAsConv2d(const OperatorSpec& spec);
 
 // readout: spike_count, or the membrane of v += dt/tau * (-v + x) (integrate() of `lif`/`lif_q`,
 // with r = 1 and v_leak = 0).
@@ -60,8 +88,8 @@ struct LinearLayout {
 };
 Result<LinearLayout> linearLayout(const OperatorSpec& spec);
 Result<DenseWeights> conv2dWeights(const OperatorSpec& spec);
-// recurrent_lif's recurrent weights (N, N) with N = numel(input): present, finite, and
-// N <= 2^24 (kUnimplemented beyond: spike sums must stay exact in int32). Borrowed from spec.
+// recurrent_lif's (and cuba_lif's) recurrent weights (N, N) with N = numel(input): present, finite,
+// and N <= 2^24 (kUnimplemented beyond: spike sums must stay exact in int32). Borrowed from spec.
 Result<const WeightTensor*> recurrentWeights(const OperatorSpec& spec);
 
 // DenseWeights quantised: int8 weights with one shift, bias at 2^-frac_bits.

@@ -42,9 +42,22 @@ Result<Connectivity> connectivityOf(const OperatorSpec& spec, const Shape& outpu
     SPIKELINE_ASSIGN_OR_RETURN(LinearLayout l, linearLayout(spec));
     c.layout = SynapseLayout::kDense;
     c.fan_in = l.in;
-  } else if (spec.kind == "recurrent_lif") {
+  } else if (spec.kind == "recurrent_lif" ||
+             (spec.kind == "cuba_lif" && spec.weights.count("recurrent") != 0)) {
     c.layout = SynapseLayout::kDense;
     c.fan_in = c.neurons;  // W_rec: every neuron hears every neuron's previous spike
+  } else if (spec.kind == "scale") {
+    c.layout = SynapseLayout::kDense;
+    c.fan_in = 1;  // one synapse per neuron: its own scale factor
+  } else if (spec.kind == "conv1d") {
+    const auto it = spec.weights.find("weight");
+    if (it == spec.weights.end() || it->second.shape.rank() != 3 || output.rank() != 2) {
+      return invalidArgument("weights.weight: conv1d needs a 3-d weight and a 2-d output");
+    }
+    const Shape& w = it->second.shape;
+    c.layout = SynapseLayout::kSharedKernel;  // as conv2d with kH = 1
+    c.fan_in = w[1] * w[2];
+    c.neurons_per_kernel = output[1];
   } else if (spec.kind == "conv2d") {
     const auto it = spec.weights.find("weight");
     if (it == spec.weights.end() || it->second.shape.rank() != 4 || output.rank() != 3) {

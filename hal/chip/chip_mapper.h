@@ -16,10 +16,11 @@
 namespace spikeline::hal {
 
 enum class SynapseLayout : uint8_t {
-  kNone = 0,          // no synapses: neurons only (lif, pooling, add, ...)
+  kNone = 0,          // no synapses: neurons only (lif, li, delay, pooling, add, ...)
   kDense = 1,         // every neuron stores fan_in entries (linear: its row's `in` inputs;
-                      // recurrent_lif: every neuron)
-  kSharedKernel = 2,  // one kernel of fan_in entries per output channel (conv2d weight sharing)
+                      // recurrent_lif, cuba_lif with recurrent: every neuron; scale: 1)
+  kSharedKernel = 2,  // one kernel of fan_in entries per output channel (conv2d / conv1d weight
+                      // sharing)
   kSharedRows = 3,    // one row of varying length per group of neurons (graph_aggregate: a
                       // node's edge list, shared by its features)
 };

@@ -33,6 +33,14 @@ constexpr KindEntry kKinds[] = {
     {"readout", &buildReadoutProgram},
     {"graph_aggregate", &buildGraphProgram},
     {"to_tokens", &buildElementwiseProgram},
+    {"li", &buildNirNeuronProgram},
+    {"integrator", &buildNirNeuronProgram},
+    {"cuba_li", &buildNirNeuronProgram},
+    {"cuba_lif", &buildNirNeuronProgram},
+    {"threshold", &buildNirNeuronProgram},
+    {"delay", &buildDelayProgram},
+    {"scale", &buildScaleProgram},
+    {"conv1d", &buildConv2dProgram},
 };
 
 const KindEntry* findKind(std::string_view kind) {

@@ -15,7 +15,8 @@ namespace spikeline::hal {
 
 using ProgramResult = Result<std::unique_ptr<ChipProgram>>;
 
-// chip_synaptic.cpp: synapse tables (CSR for linear, shared kernels for conv2d).
+// chip_synaptic.cpp: synapse tables (CSR for linear, shared kernels for conv2d and conv1d, the
+// latter through conv1dAsConv2d).
 ProgramResult buildLinearProgram(const OperatorSpec& spec, const OperatorSignature& sig,
                                  const ChipPlacement& placement);
 ProgramResult buildConv2dProgram(const OperatorSpec& spec, const OperatorSignature& sig,
@@ -32,6 +33,15 @@ ProgramResult buildRecurrentLifProgram(const OperatorSpec& spec, const OperatorS
                                        const ChipPlacement& placement);
 ProgramResult buildReadoutProgram(const OperatorSpec& spec, const OperatorSignature& sig,
                                   const ChipPlacement& placement);
+// li, integrator, cuba_li, cuba_lif (recurrent synapse table when weights.recurrent), threshold.
+ProgramResult buildNirNeuronProgram(const OperatorSpec& spec, const OperatorSignature& sig,
+                                    const ChipPlacement& placement);
+
+// chip_nir.cpp: delay (axonal delay line, no synapses), scale (one synapse per neuron).
+ProgramResult buildDelayProgram(const OperatorSpec& spec, const OperatorSignature& sig,
+                                const ChipPlacement& placement);
+ProgramResult buildScaleProgram(const OperatorSpec& spec, const OperatorSignature& sig,
+                                const ChipPlacement& placement);
 
 // chip_elementwise.cpp: encoders, pooling; chip_combine.cpp: flatten, to_tokens, add, iand (no
 // synapses).

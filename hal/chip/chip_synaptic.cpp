@@ -204,27 +204,13 @@ class Conv2dProgram final : public ChipProgram {
   std::vector<ConvCore> cores_;
 };
 
-}  // namespace
-
-ProgramResult buildLinearProgram(const OperatorSpec& spec, const OperatorSignature& sig,
-                                 const ChipPlacement& placement) {
-  SPIKELINE_ASSIGN_OR_RETURN(LinearLayout layout, linearLayout(spec));
-  SPIKELINE_ASSIGN_OR_RETURN(DenseWeights w, linearWeights(spec));
-  const FixedWeights q = quantizeDenseWeights(w, spec.frac_bits);
-  std::vector<LinearCore> cores;
-  for (const CoreSlice& s : placement.slices) cores.push_back(linearCore(s, layout, q));
-  return std::unique_ptr<ChipProgram>(
-      std::make_unique<LinearProgram>(spec, sig.output_shape, q.weight.shift, std::move(cores)));
-}
-
-ProgramResult buildConv2dProgram(const OperatorSpec& spec, const OperatorSignature& sig,
-                                 const ChipPlacement& placement) {
-  SPIKELINE_ASSIGN_OR_RETURN(math::ConvGeometry g, convGeometry(spec));
+ProgramResult buildConvCores(const OperatorSpec& spec, const OperatorSignature& sig,
+                             const ChipPlacement& placement, const math::ConvGeometry& g,
+                             const DenseWeights& w) {
   if (g.kh > kMaxTaps || g.kw > kMaxTaps) {
-    return unimplemented("conv2d: kernels above " + std::to_string(kMaxTaps) + "x" +
+    return unimplemented(spec.kind + ": kernels above " + std::to_string(kMaxTaps) + "x" +
                          std::to_string(kMaxTaps) + " do not fit a chip core's scatter unit");
   }
-  SPIKELINE_ASSIGN_OR_RETURN(DenseWeights w, conv2dWeights(spec));
   const FixedWeights q = quantizeDenseWeights(w, spec.frac_bits);
   const uint32_t plane = g.ho * g.wo;
   const size_t kernel_size = size_t(g.cinPerGroup()) * g.kh * g.kw;
@@ -242,6 +228,34 @@ ProgramResult buildConv2dProgram(const OperatorSpec& spec, const OperatorSignatu
   }
   return std::unique_ptr<ChipProgram>(
       std::make_unique<Conv2dProgram>(spec, sig.output_shape, g, q.weight.shift, std::move(cores)));
+}
+
+}  // namespace
+
+ProgramResult buildLinearProgram(const OperatorSpec& spec, const OperatorSignature& sig,
+                                 const ChipPlacement& placement) {
+  SPIKELINE_ASSIGN_OR_RETURN(LinearLayout layout, linearLayout(spec));
+  SPIKELINE_ASSIGN_OR_RETURN(DenseWeights w, linearWeights(spec));
+  const FixedWeights q = quantizeDenseWeights(w, spec.frac_bits);
+  std::vector<LinearCore> cores;
+  for (const CoreSlice& s : placement.slices) cores.push_back(linearCore(s, layout, q));
+  return std::unique_ptr<ChipProgram>(
+      std::make_unique<LinearProgram>(spec, sig.output_shape, q.weight.shift, std::move(cores)));
+}
+
+ProgramResult buildConv2dProgram(const OperatorSpec& spec, const OperatorSignature& sig,
+                                 const ChipPlacement& placement) {
+  if (spec.kind == "conv1d") {
+    // The conv2d it rewrites to; the program keeps the conv1d spec and output shape [Cout, Lo]
+    // (same neuron order as [Cout, 1, Lo]).
+    SPIKELINE_ASSIGN_OR_RETURN(OperatorSpec as2d, conv1dAsConv2d(spec));
+    SPIKELINE_ASSIGN_OR_RETURN(math::ConvGeometry g, convGeometry(as2d));
+    SPIKELINE_ASSIGN_OR_RETURN(DenseWeights w, conv2dWeights(as2d));
+    return buildConvCores(spec, sig, placement, g, w);
+  }
+  SPIKELINE_ASSIGN_OR_RETURN(math::ConvGeometry g, convGeometry(spec));
+  SPIKELINE_ASSIGN_OR_RETURN(DenseWeights w, conv2dWeights(spec));
+  return buildConvCores(spec, sig, placement, g, w);
 }
 
 }  // namespace spikeline::hal

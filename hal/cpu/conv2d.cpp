@@ -1,7 +1,7 @@
-// conv2d over [Cin, H, W] -> [Cout, Ho, Wo] (stride, padding, dilation, groups; batch norm
-// folded at compile). Spike input below the crossover density scatters each spike through the
-// kernel (event-driven, weights stored [Cin][kH][kW][Cout/groups], accumulator channel-last);
-// otherwise a weight-stationary dense loop.
+// conv2d over [Cin, H, W] -> [Cout, Ho, Wo] (and conv1d, as conv2d on [Cin, 1, L]) (stride,
+// padding, dilation, groups; batch norm folded at compile). Spike input below the crossover density
+// scatters each spike through the kernel (event-driven, weights stored [Cin][kH][kW][Cout/groups],
+// accumulator channel-last); otherwise a weight-stationary dense loop.
 #include <algorithm>
 
 #include "hal/cpu/kernel.h"
@@ -169,10 +169,18 @@ class Conv2dKernel final : public CpuKernel {
 }  // namespace
 
 KernelResult makeConv2dKernel(const OperatorSpec& spec, const KernelOptions& options) {
-  SPIKELINE_ASSIGN_OR_RETURN(ConvGeometry g, convGeometry(spec));
-  SPIKELINE_ASSIGN_OR_RETURN(DenseWeights w, conv2dWeights(spec));
+  // conv1d runs as the conv2d it rewrites to; the kernel keeps the conv1d spec, so its inputs
+  // are checked against [C, L] and its output is labelled [Cout, Lo] (same element order).
+  const bool conv1d = spec.kind == "conv1d";
+  OperatorSpec as2d;
+  if (conv1d) {
+    SPIKELINE_ASSIGN_OR_RETURN(as2d, conv1dAsConv2d(spec));
+  }
+  const OperatorSpec& s2 = conv1d ? as2d : spec;
+  SPIKELINE_ASSIGN_OR_RETURN(ConvGeometry g, convGeometry(s2));
+  SPIKELINE_ASSIGN_OR_RETURN(DenseWeights w, conv2dWeights(s2));
   if (uint64_t{g.cinPerGroup()} * g.kh * g.kw > (uint64_t{1} << 24)) {
-    return unimplemented("weights.weight: conv2d fan-in above 2^24 is not supported");
+    return unimplemented("weights.weight: " + spec.kind + " fan-in above 2^24 is not supported");
   }
   return std::unique_ptr<CpuKernel>(std::make_unique<Conv2dKernel>(spec, g, w, options.conv2d));
 }

@@ -5,6 +5,7 @@
 
 #include "core/operator_catalog.h"
 #include "hal/cpu/kernel.h"
+#include "hal/op_params.h"
 #include "hal/spec_validation.h"
 
 namespace spikeline::hal {
@@ -26,7 +27,7 @@ cpu::KernelResult makeKernel(const OperatorSpec& spec, const cpu::KernelOptions&
   const std::string& k = spec.kind;
   if (k.rfind("encode_", 0) == 0) return cpu::makeEncoderKernel(spec);
   if (k == "linear") return cpu::makeLinearKernel(spec, options);
-  if (k == "conv2d") return cpu::makeConv2dKernel(spec, options);
+  if (k == "conv2d" || k == "conv1d") return cpu::makeConv2dKernel(spec, options);
   if (k == "lif" || k == "if" || k == "recurrent_lif") return cpu::makeNeuronKernel(spec);
   if (k == "maxpool2d" || k == "avgpool2d" || k == "sumpool2d") return cpu::makePoolKernel(spec);
   if (k == "flatten" || k == "to_tokens" || k == "add" || k == "iand") {
@@ -35,6 +36,9 @@ cpu::KernelResult makeKernel(const OperatorSpec& spec, const cpu::KernelOptions&
   if (k == "self_attention") return cpu::makeAttentionKernel(spec);
   if (k == "graph_aggregate") return cpu::makeGraphKernel(spec);
   if (k == "readout") return cpu::makeReadoutKernel(spec);
+  if (isNirNeuronKind(k)) return cpu::makeNirNeuronKernel(spec);
+  if (k == "delay") return cpu::makeDelayKernel(spec);
+  if (k == "scale") return cpu::makeScaleKernel(spec);
   return unimplemented("kind: cpu has no kernel for \"" + k + "\"");
 }
 

@@ -59,6 +59,7 @@ inline DType denseType(const OperatorSpec& spec) {
 
 KernelResult makeEncoderKernel(const OperatorSpec& spec);
 KernelResult makeLinearKernel(const OperatorSpec& spec, const KernelOptions& options);
+// conv2d, and conv1d through conv1dAsConv2d (hal/op_params.h).
 KernelResult makeConv2dKernel(const OperatorSpec& spec, const KernelOptions& options);
 KernelResult makeNeuronKernel(const OperatorSpec& spec);
 KernelResult makePoolKernel(const OperatorSpec& spec);
@@ -66,5 +67,9 @@ KernelResult makeElementwiseKernel(const OperatorSpec& spec);
 KernelResult makeAttentionKernel(const OperatorSpec& spec);
 KernelResult makeGraphKernel(const OperatorSpec& spec);
 KernelResult makeReadoutKernel(const OperatorSpec& spec);
+// nir_ops.cpp: li, integrator, cuba_li, cuba_lif, threshold; delay; scale.
+KernelResult makeNirNeuronKernel(const OperatorSpec& spec);
+KernelResult makeDelayKernel(const OperatorSpec& spec);
+KernelResult makeScaleKernel(const OperatorSpec& spec);
 
 }  // namespace spikeline::hal::cpu

@@ -83,7 +83,7 @@ struct LinearArgs {
 };
 cudaError_t launchLinear(const LinearArgs& a, InputView x, OutputView y, cudaStream_t s);
 
-// conv2d: W (Cout, Cin/g, kH, kW) as linear.
+// conv2d: W (Cout, Cin/g, kH, kW) as linear (conv1d: the conv2d of conv1dAsConv2d).
 struct ConvArgs {
   Precision2 p;
   math::ConvGeometry g;
@@ -115,6 +115,42 @@ struct NeuronArgs {
 cudaError_t launchNeurons(const NeuronArgs& a, InputView x, OutputView y, cudaStream_t s);
 cudaError_t launchRecurrentStep(const NeuronArgs& a, uint32_t t, InputView x, OutputView y,
                                 cudaStream_t s);
+
+// li, integrator, cuba_li, cuba_lif, threshold (kernels_nir.cu): one thread per neuron over all
+// steps, output spikes (f.spiking) or the membrane per step; cuba_lif with recurrent weights one
+// step per launch, keeping currents and membranes in i_* / v_* between launches.
+struct NirNeuronArgs {
+  Precision2 p;
+  math::NirNeuronFloat f;
+  math::NirNeuronFixed q;
+  uint32_t n = 0, steps = 0;
+  const float* w_rec = nullptr;  // recurrent (N, N): row i = weights into neuron i
+  const int8_t* w_rec_q = nullptr;
+  int shift = 0;
+  float* i_f = nullptr;  // recurrent only: N currents and N membranes, zeroed before step 0
+  float* v_f = nullptr;
+  int32_t* i_q = nullptr;
+  int32_t* v_q = nullptr;
+};
+cudaError_t launchNirNeurons(const NirNeuronArgs& a, InputView x, OutputView y, cudaStream_t s);
+cudaError_t launchNirRecurrentStep(const NirNeuronArgs& a, uint32_t t, InputView x, OutputView y,
+                                   cudaStream_t s);
+
+// delay: y[t] = x[t - delay] (zeros before), spikes (packed words) or values, `steps` steps.
+struct DelayArgs {
+  uint32_t delay = 0, steps = 0;
+};
+cudaError_t launchDelay(const DelayArgs& a, InputView x, OutputView y, cudaStream_t s);
+
+// scale: y = w ⊙ x per step (float), or accToActivation(w_q * x) (fixed; a spike counts 1).
+struct ScaleArgs {
+  Precision2 p;
+  uint32_t n = 0, steps = 0;
+  const float* w = nullptr;
+  const int8_t* wq = nullptr;
+  int shift = 0;
+};
+cudaError_t launchScale(const ScaleArgs& a, InputView x, OutputView y, cudaStream_t s);
 
 enum class PoolMode : int { kMax = 0, kAvg = 1, kSum = 2 };
 struct PoolArgs {

@@ -74,6 +74,42 @@ Status compileNeuron(CudaOperator& op, cudaStream_t stream) {
   return Status::ok();
 }
 
+Status compileNirNeuron(CudaOperator& op, cudaStream_t stream) {
+  const OperatorSpec& spec = op.spec_;
+  SPIKELINE_ASSIGN_OR_RETURN(NirNeuronConfig c, nirNeuronConfig(spec));
+  NirNeuronArgs& a = op.nir;
+  a.p = op.precision;
+  a.f = c.f;
+  a.q = c.q;
+  a.n = static_cast<uint32_t>(spec.input_shape.numel());
+  if (!c.recurrent) return Status::ok();
+  op.family = Family::kNirRecurrent;
+  SPIKELINE_ASSIGN_OR_RETURN(const WeightTensor* rec, recurrentWeights(spec));
+  if (op.precision.fixed) {
+    const QuantizedWeights q = quantizeWeights(rec->values);
+    a.shift = q.shift;
+    SPIKELINE_ASSIGN_OR_RETURN(a.w_rec_q, upload(op, q.values, stream));
+  } else {
+    SPIKELINE_ASSIGN_OR_RETURN(a.w_rec, upload(op, rec->values, stream));
+  }
+  return Status::ok();
+}
+
+Status compileScale(CudaOperator& op, cudaStream_t stream) {
+  SPIKELINE_ASSIGN_OR_RETURN(std::vector<float> w, scaleWeights(op.spec_));
+  ScaleArgs& a = op.scale;
+  a.p = op.precision;
+  a.n = static_cast<uint32_t>(op.spec_.input_shape.numel());
+  if (op.precision.fixed) {
+    const QuantizedWeights q = quantizeWeights(w);
+    a.shift = q.shift;
+    SPIKELINE_ASSIGN_OR_RETURN(a.wq, upload(op, q.values, stream));
+  } else {
+    SPIKELINE_ASSIGN_OR_RETURN(a.w, upload(op, w, stream));
+  }
+  return Status::ok();
+}
+
 Status compileEncoder(CudaOperator& op) {
   EncodeArgs& a = op.encode;
   a.p = op.precision;
@@ -138,12 +174,32 @@ Status compileFamily(CudaOperator& op, cudaStream_t stream) {
     op.linear.out = layout.out;
     return uploadDense(op, w, op.linear, stream);
   }
-  if (k == "conv2d") {
+  if (k == "conv2d" || k == "conv1d") {
+    // conv1d runs as the conv2d it rewrites to; op.spec_ keeps [C, L] -> [Cout, Lo], the same
+    // elements in the same order.
     op.family = Family::kConv2d;
-    SPIKELINE_ASSIGN_OR_RETURN(op.conv.g, convGeometry(spec));
-    SPIKELINE_ASSIGN_OR_RETURN(DenseWeights w, conv2dWeights(spec));
+    OperatorSpec as2d;
+    if (k == "conv1d") {
+      SPIKELINE_ASSIGN_OR_RETURN(as2d, conv1dAsConv2d(spec));
+    }
+    const OperatorSpec& s2 = k == "conv1d" ? as2d : spec;
+    SPIKELINE_ASSIGN_OR_RETURN(op.conv.g, convGeometry(s2));
+    SPIKELINE_ASSIGN_OR_RETURN(DenseWeights w, conv2dWeights(s2));
     op.conv.p = op.precision;
     return uploadDense(op, w, op.conv, stream);
+  }
+  if (isNirNeuronKind(k)) {
+    op.family = Family::kNirNeuron;
+    return compileNirNeuron(op, stream);
+  }
+  if (k == "delay") {
+    op.family = Family::kDelay;
+    SPIKELINE_ASSIGN_OR_RETURN(op.delay.delay, delaySteps(spec));
+    return Status::ok();
+  }
+  if (k == "scale") {
+    op.family = Family::kScale;
+    return compileScale(op, stream);
   }
   if (k == "lif" || k == "if" || k == "recurrent_lif") {
     op.family = Family::kNeuron;

@@ -33,7 +33,11 @@ enum class Family : uint8_t {
   kReadout,
   kGraph,
   kAttention,
-  kToTokens
+  kToTokens,
+  kNirNeuron,
+  kNirRecurrent,
+  kDelay,
+  kScale
 };
 
 // Device scratch of one stream, grown to the largest frame seen (activations; weights live in
@@ -42,7 +46,7 @@ struct StreamSlot {
   cudaStream_t stream = nullptr;
   DeviceBuffer in[3];
   DeviceBuffer out;
-  DeviceBuffer state;  // recurrent_lif membranes
+  DeviceBuffer state;  // recurrent_lif membranes; cuba_lif (recurrent) currents and membranes
 };
 
 // A compiled record: fields are set by compileCudaOperator and read-only afterwards.
@@ -72,6 +76,9 @@ class CudaOperator final : public CompiledOperator {
   GraphArgs graph;
   AttentionArgs attention;
   TokensArgs tokens;
+  NirNeuronArgs nir;
+  DelayArgs delay;
+  ScaleArgs scale;
   std::vector<DeviceBuffer> weights;  // owned; the args above point into them
 };
 

@@ -164,6 +164,11 @@ bool outputIsSpikes(const CudaOperator& op, const Tensor& x0) {
     case Family::kRecurrent:
     case Family::kIand:
       return true;
+    case Family::kNirNeuron:
+    case Family::kNirRecurrent:
+      return op.nir.f.spiking;
+    case Family::kDelay:
+      return isSpikes(x0);
     case Family::kPool:
       return op.pool.mode == PoolMode::kMax && isSpikes(x0);
     case Family::kToTokens:
@@ -186,6 +191,29 @@ Status launchRecurrent(const CudaOperator& op, uint32_t steps, InputView x, Outp
   for (uint32_t t = 0; t < steps; ++t) {
     SPIKELINE_RETURN_IF_ERROR(
         cudaStatus(launchRecurrentStep(a, t, x, y, slot.stream), "recurrent_lif step"));
+  }
+  return Status::ok();
+}
+
+Status launchNirRecurrent(const CudaOperator& op, uint32_t steps, InputView x, OutputView y,
+                          StreamSlot& slot) {
+  NirNeuronArgs a = op.nir;
+  a.steps = steps;
+  const size_t bytes = size_t(a.n) * 4;
+  SPIKELINE_RETURN_IF_ERROR(slot.state.reserve(2 * bytes));
+  SPIKELINE_RETURN_IF_ERROR(
+      cudaStatus(cudaMemsetAsync(slot.state.as<void>(), 0, 2 * bytes, slot.stream),
+                 "cudaMemsetAsync currents and membranes"));
+  if (op.precision.fixed) {
+    a.i_q = slot.state.as<int32_t>();
+    a.v_q = a.i_q + a.n;
+  } else {
+    a.i_f = slot.state.as<float>();
+    a.v_f = a.i_f + a.n;
+  }
+  for (uint32_t t = 0; t < steps; ++t) {
+    SPIKELINE_RETURN_IF_ERROR(
+        cudaStatus(launchNirRecurrentStep(a, t, x, y, slot.stream), op.spec_.kind + " step"));
   }
   return Status::ok();
 }
@@ -248,6 +276,23 @@ Status launchFamily(const CudaOperator& op, uint32_t t_in, uint32_t steps, const
       TokensArgs k = op.tokens;
       k.steps = steps;
       return cudaStatus(launchToTokens(k, a, y, s), "to_tokens");
+    }
+    case Family::kNirNeuron: {
+      NirNeuronArgs n = op.nir;
+      n.steps = steps;
+      return cudaStatus(launchNirNeurons(n, a, y, s), op.spec_.kind);
+    }
+    case Family::kNirRecurrent:
+      return launchNirRecurrent(op, steps, a, y, slot);
+    case Family::kDelay: {
+      DelayArgs d = op.delay;
+      d.steps = steps;
+      return cudaStatus(launchDelay(d, a, y, s), "delay");
+    }
+    case Family::kScale: {
+      ScaleArgs sc = op.scale;
+      sc.steps = steps;
+      return cudaStatus(launchScale(sc, a, y, s), "scale");
     }
     case Family::kFlatten:
       break;

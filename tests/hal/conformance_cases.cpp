@@ -102,6 +102,79 @@ void neuron(Gen& g, ConformanceCase& c, const std::string& kind, bool subtract) 
   c.inputs = {g.dense(in, g.pick(1, 30), -0.5f, kind == "if" ? 0.5f : 1.5f)};
 }
 
+// The NIR kinds: li, integrator, cuba_li, cuba_lif (+ _subtract, _recurrent), threshold, if_gain
+// on dense or spike input (drawn), delay and scale on either kind, conv1d.
+void nirNeuron(Gen& g, ConformanceCase& c, const std::string& name) {
+  const Shape in = g.pick(0, 1) ? Shape{g.pick(1, 40)} : Shape{g.pick(1, 4), g.pick(1, 10)};
+  const std::string kind = name.rfind("cuba_lif", 0) == 0 ? "cuba_lif"
+                           : name == "if_gain"            ? "if"
+                                                          : name;
+  c.spec = g.spec(kind, in);
+  Params& p = c.spec.params;
+  if (kind == "li") {
+    p.set("tau", double(g.pick(2, 20)) * 1e-3);
+    p.set("r", 1.5);
+    p.set("v_leak", 0.1);
+  } else if (kind == "integrator") {
+    p.set("r", 0.5 + 0.25 * g.pick(0, 4));
+    p.set("dt", 0.1);
+  } else if (kind == "cuba_li" || kind == "cuba_lif") {
+    p.set("tau_syn", double(g.pick(2, 10)) * 1e-3);
+    p.set("tau_mem", double(g.pick(2, 20)) * 1e-3);
+    p.set("r", 1.2);
+    p.set("v_leak", 0.1);
+    p.set("w_in", 3.0);
+  }
+  if (kind == "cuba_lif" || kind == "threshold" || kind == "if") p.set("v_threshold", 0.3);
+  if (kind == "cuba_lif" || kind == "if") {
+    p.set("v_reset", -0.1);
+    p.set("reset", std::string(name == "cuba_lif_subtract" ? "subtract" : "value"));
+  }
+  if (kind == "if") p.set("gain", 0.25 * g.pick(1, 8));
+  if (name == "cuba_lif_recurrent") {
+    const uint32_t n = uint32_t(in.numel());
+    g.weight(c.spec, "recurrent", Shape{n, n}, 0.3f);
+  }
+  const uint32_t t = g.pick(1, 30);
+  // if takes dense input only (as before); the NIR neurons take either.
+  const bool spikes = kind != "if" && g.pick(0, 1) == 1;
+  const bool busy = name == "cuba_lif_recurrent";  // enough spikes for the recurrence to matter
+  c.inputs = {!spikes ? g.dense(in, t, -0.5f, kind == "if" ? 1.0f : 1.5f)
+              : busy  ? spikeline::testing::randomSpikes(in, t, 0.5, g.rng())
+                      : g.spikesOf(in, t)};
+}
+
+void delayOrScale(Gen& g, ConformanceCase& c, const std::string& name) {
+  const Shape in = g.pick(0, 1) ? Shape{g.pick(1, 100)} : Shape{g.pick(1, 4), g.pick(1, 30)};
+  const uint32_t t = g.pick(2, 12);
+  const bool spikes = name == "delay_spikes" || name == "scale_spikes";
+  if (name.rfind("delay", 0) == 0) {
+    c.spec = g.spec("delay", in);
+    c.spec.params.set("steps", int64_t(g.pick(0, t)));  // steps = T: all zeros
+  } else {
+    c.spec = g.spec("scale", in);
+    g.weight(c.spec, "scale", g.pick(0, 1) ? in : Shape{uint32_t(in.numel())}, 2.0f);
+  }
+  c.inputs = {spikes ? g.spikesOf(in, t) : g.dense(in, t, -1, 1)};
+}
+
+void conv1d(Gen& g, ConformanceCase& c, bool groups_stride) {
+  const uint32_t groups = groups_stride ? 2 : 1;
+  const uint32_t cin = g.pick(1, 3) * groups, cout = g.pick(1, 3) * groups;
+  const uint32_t len = g.pick(10, 40), k = g.pick(1, 5);
+  c.spec = g.spec("conv1d", Shape{cin, len});
+  g.weight(c.spec, "weight", Shape{cout, cin / groups, k}, 0.5f);
+  g.weight(c.spec, "bias", Shape{cout}, 0.2f);
+  c.spec.params.set("padding", int64_t(g.pick(0, 2)));
+  if (groups_stride) {
+    c.spec.params.set("groups", int64_t{groups});
+    c.spec.params.set("stride", int64_t(g.pick(2, 3)));
+    c.spec.params.set("dilation", std::vector<int64_t>{int64_t(g.pick(1, 2))});
+  }
+  const uint32_t t = g.pick(1, 5);
+  c.inputs = {g.pick(0, 1) ? g.spikesOf(Shape{cin, len}, t) : g.dense(Shape{cin, len}, t, -1, 1)};
+}
+
 void encoder(Gen& g, ConformanceCase& c, const std::string& kind) {
   const Shape in{g.pick(1, 50)};
   c.spec = g.spec(kind, in);
@@ -161,7 +234,21 @@ const std::vector<std::string>& conformanceCaseNames() {
                                                   "linear_rows_busy",
                                                   "linear_rows_dense",
                                                   "to_tokens_spikes",
-                                                  "to_tokens_dense"};
+                                                  "to_tokens_dense",
+                                                  "if_gain",
+                                                  "li",
+                                                  "integrator",
+                                                  "cuba_li",
+                                                  "cuba_lif",
+                                                  "cuba_lif_subtract",
+                                                  "cuba_lif_recurrent",
+                                                  "threshold",
+                                                  "delay_spikes",
+                                                  "delay_dense",
+                                                  "scale_spikes",
+                                                  "scale_dense",
+                                                  "conv1d",
+                                                  "conv1d_groups_stride"};
   return kNames;
 }
 
@@ -221,6 +308,13 @@ ConformanceCase makeConformanceCase(const std::string& name, Precision precision
     c.spec = g.spec("to_tokens", in);
     const uint32_t t = g.pick(1, 5);
     c.inputs = {name == "to_tokens_spikes" ? g.spikesOf(in, t) : g.dense(in, t, -1, 1)};
+  } else if (name == "if_gain" || name == "li" || name == "integrator" || name == "cuba_li" ||
+             name.rfind("cuba_lif", 0) == 0 || name == "threshold") {
+    nirNeuron(g, c, name);
+  } else if (name.rfind("delay_", 0) == 0 || name.rfind("scale_", 0) == 0) {
+    delayOrScale(g, c, name);
+  } else if (name == "conv1d" || name == "conv1d_groups_stride") {
+    conv1d(g, c, name == "conv1d_groups_stride");
   } else if (name == "readout_count") {
     c.spec = g.spec("readout", Shape{g.pick(1, 20)});
     c.inputs = {g.spikesOf(c.spec.input_shape, g.pick(1, 20))};

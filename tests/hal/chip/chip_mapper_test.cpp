@@ -132,5 +132,28 @@ TEST(ChipMapperTest, ConnectivityFollowsTheOperatorKind) {
   EXPECT_EQ(p.neurons, 100u);
 }
 
+TEST(ChipMapperTest, ConnectivityOfTheNirKinds) {
+  // conv1d is conv2d with kH = 1: a shared kernel of Cin/g * k entries per output channel.
+  OperatorSpec conv = testing::makeSpec("conv1d", Shape{4, 20}, Precision::kFixed);
+  testing::setWeight(conv, "weight", Shape{6, 2, 3}, std::vector<float>(36, 0.1f));
+  ASSERT_OK_AND_ASSIGN(Connectivity c, connectivityOf(conv, Shape{6, 18}));
+  EXPECT_EQ(c, (Connectivity{SynapseLayout::kSharedKernel, 108, 6, 18}));
+  // cuba_lif: neurons only, unless W_rec gives every neuron N synapses.
+  OperatorSpec lif = testing::makeSpec("cuba_lif", Shape{2, 5}, Precision::kFixed);
+  ASSERT_OK_AND_ASSIGN(Connectivity plain, connectivityOf(lif, Shape{2, 5}));
+  EXPECT_EQ(plain, (Connectivity{SynapseLayout::kNone, 10, 0, 1}));
+  testing::setWeight(lif, "recurrent", Shape{10, 10}, std::vector<float>(100, 0.1f));
+  ASSERT_OK_AND_ASSIGN(Connectivity rec, connectivityOf(lif, Shape{2, 5}));
+  EXPECT_EQ(rec, (Connectivity{SynapseLayout::kDense, 10, 10, 1}));
+  // scale: one synapse per neuron; delay: a delay line, no synapses.
+  OperatorSpec scale = testing::makeSpec("scale", Shape{7}, Precision::kFixed);
+  testing::setWeight(scale, "scale", Shape{7}, std::vector<float>(7, 0.5f));
+  ASSERT_OK_AND_ASSIGN(Connectivity sc, connectivityOf(scale, Shape{7}));
+  EXPECT_EQ(sc, (Connectivity{SynapseLayout::kDense, 7, 1, 1}));
+  OperatorSpec delay = testing::makeSpec("delay", Shape{7}, Precision::kFixed);
+  ASSERT_OK_AND_ASSIGN(Connectivity d, connectivityOf(delay, Shape{7}));
+  EXPECT_EQ(d.layout, SynapseLayout::kNone);
+}
+
 }  // namespace
 }  // namespace spikeline::hal

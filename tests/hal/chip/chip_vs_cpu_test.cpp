@@ -149,6 +149,52 @@ TEST_F(ChipVsCpuTest, RecurrentLifAcrossCores) {
   expectSame(s, {randomInts(Shape{60}, 10, 1500, 42)});
 }
 
+// The NIR kinds with their neurons spread over cores of 37 (cuba_lif's recurrence crosses them).
+TEST_F(ChipVsCpuTest, NirNeuronsAcrossCores) {
+  for (const char* kind : {"li", "integrator", "cuba_li", "cuba_lif", "threshold"}) {
+    OperatorSpec s = makeSpec(kind, Shape{3, 20}, kFixed);
+    if (std::string(kind) == "li") s.params.set("tau", 4e-3);
+    if (std::string(kind) == "integrator") s.params.set("dt", 0.2);
+    if (std::string(kind).rfind("cuba", 0) == 0) {
+      s.params.set("tau_syn", 2e-3);
+      s.params.set("tau_mem", 5e-3);
+      s.params.set("w_in", 3.0);
+    }
+    if (std::string(kind) == "cuba_lif" || std::string(kind) == "threshold")
+      s.params.set("v_threshold", 0.3);
+    expectSame(s, {randomInts(Shape{3, 20}, 12, 1500, 43)});
+    expectSame(s, {spikeline::testing::randomSpikes(Shape{3, 20}, 12, 0.4, 44)});
+  }
+  OperatorSpec rec = makeSpec("cuba_lif", Shape{60}, kFixed);
+  rec.params.set("tau_syn", 2e-3);
+  rec.params.set("tau_mem", 4e-3);
+  rec.params.set("w_in", 2.0);
+  rec.params.set("v_threshold", 0.3);
+  rec.params.set("reset", std::string("subtract"));
+  setWeight(rec, "recurrent", Shape{60, 60}, randomValues(3600, 45, -0.5f, 0.8f));
+  expectSame(rec, {randomInts(Shape{60}, 10, 1500, 46)});
+  expectSame(rec, {spikeline::testing::randomSpikes(Shape{60}, 10, 0.3, 47)});
+}
+
+TEST_F(ChipVsCpuTest, DelayScaleAndConv1dAcrossCores) {
+  OperatorSpec delay = makeSpec("delay", Shape{2, 50}, kFixed);
+  delay.params.set("steps", int64_t{3});
+  expectSame(delay, {spikeline::testing::randomSpikes(Shape{2, 50}, 8, 0.3, 48)});
+  expectSame(delay, {randomInts(Shape{2, 50}, 8, 1500, 49)});
+  OperatorSpec scale = makeSpec("scale", Shape{2, 50}, kFixed);
+  setWeight(scale, "scale", Shape{2, 50}, randomValues(100, 50, -2.0f, 2.0f));
+  expectSame(scale, {spikeline::testing::randomSpikes(Shape{2, 50}, 5, 0.3, 51)});
+  expectSame(scale, {randomInts(Shape{2, 50}, 5, 1500, 52)});
+  OperatorSpec conv = makeSpec("conv1d", Shape{4, 30}, kFixed);
+  setWeight(conv, "weight", Shape{6, 2, 5}, randomValues(60, 53));
+  setWeight(conv, "bias", Shape{6}, randomValues(6, 54));
+  conv.params.set("groups", int64_t{2});
+  conv.params.set("stride", int64_t{2});
+  conv.params.set("padding", int64_t{2});
+  expectSame(conv, {spikeline::testing::randomSpikes(Shape{4, 30}, 4, 0.3, 55)});
+  expectSame(conv, {randomInts(Shape{4, 30}, 4, 1500, 56)});
+}
+
 TEST_F(ChipVsCpuTest, PoolingOfSpikesAndValues) {
   for (const char* kind : {"maxpool2d", "avgpool2d", "sumpool2d"}) {
     OperatorSpec s = makeSpec(kind, Shape{3, 9, 10}, kFixed);
