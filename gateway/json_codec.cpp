@@ -1,8 +1,11 @@
 #include "gateway/json_codec.h"
 
+#include <cstdint>
 #include <cstring>
+#include <optional>
 
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 namespace spikeline::gateway {
 namespace {
@@ -33,21 +36,65 @@ bool tooDeep(std::string_view text) {
   return false;
 }
 
-// Appends the leaves of nested arrays (row-major). REQUIRES: depth bounded by tooDeep().
-Status flatten(const json& v, std::vector<float>& out) {
-  if (v.is_array()) {
-    for (const json& x : v) SPIKELINE_RETURN_IF_ERROR(flatten(x, out));
-    return Status::ok();
+// Request bodies are parsed with simdjson (DOM API, error codes, no exceptions): ~15x faster
+// than nlohmann-json on an image's 784 numbers (decision 0005 §5); responses are written with
+// nlohmann-json.
+namespace sj = simdjson::dom;
+
+const char* typeName(sj::element_type t) {
+  switch (t) {
+    case sj::element_type::ARRAY: return "array";
+    case sj::element_type::OBJECT: return "object";
+    case sj::element_type::STRING: return "string";
+    case sj::element_type::BOOL: return "boolean";
+    case sj::element_type::NULL_VALUE: return "null";
+    default: return "number";
   }
-  if (v.is_boolean()) {
-    out.push_back(v.get<bool>() ? 1.0f : 0.0f);
-  } else if (v.is_number()) {
-    out.push_back(v.get<float>());
-  } else {
-    return invalidArgument("tensor data holds a " + std::string(v.type_name()) +
-                           "; expected numbers or booleans");
+}
+
+bool isInteger(const sj::element& e) {
+  return e.type() == sj::element_type::INT64 || e.type() == sj::element_type::UINT64;
+}
+
+// A non-negative integer, or nullopt.
+std::optional<uint64_t> unsignedOf(const sj::element& e) {
+  if (e.type() == sj::element_type::UINT64) return uint64_t(e.get_uint64().value_unsafe());
+  if (e.type() == sj::element_type::INT64) {
+    const int64_t v = e.get_int64().value_unsafe();
+    if (v >= 0) return uint64_t(v);
   }
-  return Status::ok();
+  return std::nullopt;
+}
+
+// The member `key` of `obj`, or nullopt when absent.
+std::optional<sj::element> member(const sj::object& obj, std::string_view key) {
+  sj::element e;
+  if (obj.at_key(key).get(e) != simdjson::SUCCESS) return std::nullopt;
+  return e;
+}
+
+// Appends the leaves of nested arrays (row-major). Depth is bounded by the parser (kMaxJsonDepth).
+Status flatten(const sj::element& v, std::vector<float>& out) {
+  switch (v.type()) {
+    case sj::element_type::ARRAY:
+      for (sj::element x : sj::array(v)) SPIKELINE_RETURN_IF_ERROR(flatten(x, out));
+      return Status::ok();
+    case sj::element_type::BOOL:
+      out.push_back(v.get_bool().value_unsafe() ? 1.0f : 0.0f);
+      return Status::ok();
+    case sj::element_type::INT64:
+      out.push_back(static_cast<float>(v.get_int64().value_unsafe()));
+      return Status::ok();
+    case sj::element_type::UINT64:
+      out.push_back(static_cast<float>(v.get_uint64().value_unsafe()));
+      return Status::ok();
+    case sj::element_type::DOUBLE:
+      out.push_back(static_cast<float>(v.get_double().value_unsafe()));
+      return Status::ok();
+    default:
+      return invalidArgument("tensor data holds a " + std::string(typeName(v.type())) +
+                             "; expected numbers or booleans");
+  }
 }
 
 Result<size_t> elementSize(const std::string& dt) {
@@ -89,89 +136,128 @@ Status decodeBinary(const std::string& dt, std::string_view bytes, std::vector<f
   return Status::ok();
 }
 
-Status checkParameters(const json& p, const std::string& where) {
-  if (!p.is_object()) return invalidArgument(where + ".parameters must be an object");
+// The `parameters` object of `obj` (an empty object when absent), checked for what is not
+// supported.
+Result<std::optional<sj::object>> parameters(const sj::object& obj, const std::string& where) {
+  std::optional<sj::element> p = member(obj, "parameters");
+  if (!p) return std::optional<sj::object>();
+  sj::object o;
+  if (p->get(o) != simdjson::SUCCESS) return invalidArgument(where + ".parameters must be an object");
   for (const char* key : {"shared_memory_region", "classification", "sequence_id"}) {
-    if (p.contains(key)) return unimplemented(where + ".parameters." + key + " is not supported");
+    if (member(o, key)) return unimplemented(where + ".parameters." + key + " is not supported");
   }
-  return Status::ok();
+  return std::optional<sj::object>(o);
 }
 
-Result<InferInput> parseInput(const json& j, size_t index, std::string_view& binary) {
+Result<std::string> stringMember(const sj::object& obj, std::string_view key,
+                                 const std::string& missing) {
+  std::optional<sj::element> e = member(obj, key);
+  std::string_view s;
+  if (!e || e->get(s) != simdjson::SUCCESS) return invalidArgument(missing);
+  return std::string(s);
+}
+
+Result<InferInput> parseInput(const sj::element& j, size_t index, std::string_view& binary) {
   const std::string where = "inputs[" + std::to_string(index) + "]";
-  if (!j.is_object()) return invalidArgument(where + " must be an object");
+  sj::object obj;
+  if (j.get(obj) != simdjson::SUCCESS) return invalidArgument(where + " must be an object");
   InferInput in;
-  if (!j.contains("name") || !j["name"].is_string())
-    return invalidArgument(where + ".name is missing");
-  in.name = j["name"].get<std::string>();
-  if (!j.contains("datatype") || !j["datatype"].is_string())
-    return invalidArgument(where + ".datatype is missing");
-  in.datatype = j["datatype"].get<std::string>();
-  if (!j.contains("shape") || !j["shape"].is_array())
+  SPIKELINE_ASSIGN_OR_RETURN(in.name, stringMember(obj, "name", where + ".name is missing"));
+  SPIKELINE_ASSIGN_OR_RETURN(in.datatype,
+                             stringMember(obj, "datatype", where + ".datatype is missing"));
+  std::optional<sj::element> shape = member(obj, "shape");
+  sj::array dims;
+  if (!shape || shape->get(dims) != simdjson::SUCCESS)
     return invalidArgument(where + ".shape is missing");
-  for (const json& d : j["shape"]) {
-    if (!d.is_number_integer()) return invalidArgument(where + ".shape must hold integers");
-    in.shape.push_back(d.get<int64_t>());
-  }
-  const json params = j.value("parameters", json::object());
-  SPIKELINE_RETURN_IF_ERROR(checkParameters(params, where));
-  if (params.contains("binary_data_size")) {
-    if (!params["binary_data_size"].is_number_unsigned())
-      return invalidArgument(where + ".parameters.binary_data_size must be a non-negative integer");
-    const size_t n = params["binary_data_size"].get<size_t>();
-    if (n > binary.size()) {
-      return invalidArgument(where + ".parameters.binary_data_size " + std::to_string(n) +
-                             " exceeds the " + std::to_string(binary.size()) +
-                             " binary bytes left in the body");
+  for (sj::element d : dims) {
+    if (!isInteger(d)) return invalidArgument(where + ".shape must hold integers");
+    if (d.type() == sj::element_type::UINT64) {
+      const uint64_t v = d.get_uint64().value_unsafe();
+      if (v > uint64_t(INT64_MAX)) return invalidArgument(where + ".shape must hold integers");
+      in.shape.push_back(int64_t(v));
+    } else {
+      in.shape.push_back(d.get_int64().value_unsafe());
     }
-    SPIKELINE_RETURN_IF_ERROR(decodeBinary(in.datatype, binary.substr(0, n), in.data));
-    binary.remove_prefix(n);
-    return in;
   }
-  if (!j.contains("data")) return invalidArgument(where + ".data is missing");
-  SPIKELINE_RETURN_IF_ERROR(flatten(j["data"], in.data).withContext(where + ".data"));
+  SPIKELINE_ASSIGN_OR_RETURN(std::optional<sj::object> params, parameters(obj, where));
+  if (params) {
+    if (std::optional<sj::element> size = member(*params, "binary_data_size")) {
+      const std::optional<uint64_t> n = unsignedOf(*size);
+      if (!n)
+        return invalidArgument(where + ".parameters.binary_data_size must be a non-negative integer");
+      if (*n > binary.size()) {
+        return invalidArgument(where + ".parameters.binary_data_size " + std::to_string(*n) +
+                               " exceeds the " + std::to_string(binary.size()) +
+                               " binary bytes left in the body");
+      }
+      SPIKELINE_RETURN_IF_ERROR(decodeBinary(in.datatype, binary.substr(0, *n), in.data));
+      binary.remove_prefix(*n);
+      return in;
+    }
+  }
+  std::optional<sj::element> data = member(obj, "data");
+  if (!data) return invalidArgument(where + ".data is missing");
+  SPIKELINE_RETURN_IF_ERROR(flatten(*data, in.data).withContext(where + ".data"));
   return in;
 }
 
-Result<InferRequest> parseDocument(const json& doc, std::string_view binary,
+Result<InferRequest> parseDocument(const sj::element& root, std::string_view binary,
                                    const std::string& model_name,
                                    const std::string& model_version) {
-  if (!doc.is_object()) return invalidArgument("the request body must be a JSON object");
+  sj::object doc;
+  if (root.get(doc) != simdjson::SUCCESS)
+    return invalidArgument("the request body must be a JSON object");
   InferRequest r;
   r.model_name = model_name;
   r.model_version = model_version;
-  if (doc.contains("id")) {
-    if (!doc["id"].is_string()) return invalidArgument("id must be a string");
-    r.id = doc["id"].get<std::string>();
+  if (member(doc, "id")) {
+    SPIKELINE_ASSIGN_OR_RETURN(r.id, stringMember(doc, "id", "id must be a string"));
   }
-  const json params = doc.value("parameters", json::object());
-  SPIKELINE_RETURN_IF_ERROR(checkParameters(params, "request"));
-  if (params.contains("binary_data_output"))
-    r.binary_data_output =
-        params["binary_data_output"].is_boolean() && params["binary_data_output"].get<bool>();
-  if (params.contains("timeout")) {
-    if (!params["timeout"].is_number_unsigned())
-      return invalidArgument("parameters.timeout must be a positive integer (ms)");
-    r.timeout_ms = params["timeout"].get<int64_t>();
+  SPIKELINE_ASSIGN_OR_RETURN(std::optional<sj::object> params, parameters(doc, "request"));
+  if (params) {
+    if (std::optional<sj::element> b = member(*params, "binary_data_output")) {
+      bool v = false;
+      r.binary_data_output = b->get(v) == simdjson::SUCCESS && v;
+    }
+    if (std::optional<sj::element> t = member(*params, "timeout")) {
+      const std::optional<uint64_t> ms = unsignedOf(*t);
+      if (!ms || *ms > uint64_t(INT64_MAX))
+        return invalidArgument("parameters.timeout must be a positive integer (ms)");
+      r.timeout_ms = int64_t(*ms);
+    }
   }
-  if (!doc.contains("inputs") || !doc["inputs"].is_array())
+  std::optional<sj::element> inputs = member(doc, "inputs");
+  sj::array in_list;
+  if (!inputs || inputs->get(in_list) != simdjson::SUCCESS)
     return invalidArgument("inputs is missing or not an array");
-  for (size_t i = 0; i < doc["inputs"].size(); ++i) {
-    SPIKELINE_ASSIGN_OR_RETURN(InferInput in, parseInput(doc["inputs"][i], i, binary));
+  size_t i = 0;
+  for (sj::element e : in_list) {
+    SPIKELINE_ASSIGN_OR_RETURN(InferInput in, parseInput(e, i++, binary));
     r.inputs.push_back(std::move(in));
   }
   if (!binary.empty())
     return invalidArgument(
         std::to_string(binary.size()) +
         " binary bytes after the JSON are not claimed by any input's binary_data_size");
-  for (const json& o : doc.value("outputs", json::array())) {
-    if (!o.is_object() || !o.contains("name") || !o["name"].is_string())
-      return invalidArgument("outputs[] needs a name");
-    RequestedOutput out{o["name"].get<std::string>(), false};
-    const json op = o.value("parameters", json::object());
-    SPIKELINE_RETURN_IF_ERROR(checkParameters(op, "outputs[" + out.name + "]"));
-    out.binary_data = op.value("binary_data", false);
-    r.outputs.push_back(std::move(out));
+  if (std::optional<sj::element> outputs = member(doc, "outputs")) {
+    sj::array out_list;
+    if (outputs->get(out_list) != simdjson::SUCCESS)
+      return invalidArgument("outputs must be an array");
+    for (sj::element e : out_list) {
+      sj::object o;
+      if (e.get(o) != simdjson::SUCCESS) return invalidArgument("outputs[] needs a name");
+      RequestedOutput out;
+      SPIKELINE_ASSIGN_OR_RETURN(out.name, stringMember(o, "name", "outputs[] needs a name"));
+      SPIKELINE_ASSIGN_OR_RETURN(std::optional<sj::object> op,
+                                 parameters(o, "outputs[" + out.name + "]"));
+      if (op) {
+        if (std::optional<sj::element> b = member(*op, "binary_data")) {
+          bool v = false;
+          out.binary_data = b->get(v) == simdjson::SUCCESS && v;
+        }
+      }
+      r.outputs.push_back(std::move(out));
+    }
   }
   return r;
 }
@@ -201,21 +287,20 @@ Result<InferRequest> parseInferRequest(std::string_view body, std::optional<size
   }
   if (tooDeep(text))
     return invalidArgument("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-  json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
-    try {  // once more with exceptions, only for the message (the error path)
-      json ignored = json::parse(text.begin(), text.end());
-      (void)ignored;
-    } catch (const json::exception& e) {
-      return invalidArgument(std::string("malformed JSON: ") + e.what());
-    }
-    return invalidArgument("malformed JSON");
+  // One parser per server thread: it keeps its buffers between requests.
+  thread_local sj::parser parser;
+  thread_local bool allocated = false;
+  if (!allocated) {
+    if (parser.allocate(1 << 20, kMaxJsonDepth + 1) != simdjson::SUCCESS)
+      return resourceExhausted("cannot allocate the JSON parser");
+    allocated = true;
   }
-  try {
-    return parseDocument(doc, binary, model_name, model_version);
-  } catch (const json::exception& e) {  // a type mismatch the checks above missed
-    return invalidArgument(std::string("invalid request: ") + e.what());
+  const simdjson::padded_string padded(text.data(), text.size());
+  sj::element root;
+  if (const simdjson::error_code e = parser.parse(padded).get(root); e != simdjson::SUCCESS) {
+    return invalidArgument(std::string("malformed JSON: ") + simdjson::error_message(e));
   }
+  return parseDocument(root, binary, model_name, model_version);
 }
 
 void applyBinaryChoice(const InferRequest& request, InferResponse& response) {

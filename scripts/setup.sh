@@ -15,7 +15,7 @@ packages=(
   procps iproute2
   libcpp-httplib-dev libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   prometheus hey curl python3-grpcio python3-grpc-tools
-  libhdf5-dev python3-h5py python3-numpy
+  libhdf5-dev python3-h5py python3-numpy libsimdjson-dev
 )
 
 missing=()
