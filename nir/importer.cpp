@@ -809,9 +809,9 @@ class Importer {
     const int64_t rank = int64_t(in.shape.rank());
     const int64_t start = sd[0] < 0 ? sd[0] + rank : sd[0];
     const int64_t end = ed[0] < 0 ? ed[0] + rank : ed[0];
-    // Torch exporters often keep start_dim 1 (counting the batch): over [C, H, W] that is still
-    // everything but a leading dimension; spikeline flattens fully either way.
-    if (start > 1 || end != rank - 1) {
+    // Exporters differ on whether start_dim counts the batch (torch's start_dim 1 often means
+    // "everything"); spikeline flattens fully either way and says so when the node asked less.
+    if (start != 0 || end != rank - 1) {
       model_.warnings.push_back("node '" + c.name + "': Flatten(start_dim " + std::to_string(sd[0]) +
                                 ", end_dim " + std::to_string(ed[0]) +
                                 ") is imported as a full flatten to [numel]");
