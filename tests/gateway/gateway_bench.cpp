@@ -159,6 +159,29 @@ int run(int n, int rate, int hey_seconds) {
                 pct(lat[mode], 0.5), pct(lat[mode], 0.99), pct(lat[mode], 0.5) - pct(lat[0], 0.5),
                 pct(lat[mode], 0.99) - pct(lat[0], 0.99), failures[mode]);
   }
+  // The protocols' own floor on this machine: a liveness call through the same HTTP connection
+  // and gRPC channel (no parsing, no pipeline), paced like the requests above.
+  std::vector<double> floor_http, floor_grpc;
+  for (int i = 0; i < n; ++i) {
+    std::this_thread::sleep_until(next);
+    next += gap;
+    auto t0 = Clk::now();
+    auto r = http.Get("/v2/health/live");
+    if (r && r->status == 200)
+      floor_http.push_back(std::chrono::duration<double, std::micro>(Clk::now() - t0).count());
+    std::this_thread::sleep_until(next);
+    next += gap;
+    t0 = Clk::now();
+    grpc::ClientContext ctx;
+    inference::ServerLiveRequest lreq;
+    inference::ServerLiveResponse lresp;
+    if (stub->ServerLive(&ctx, lreq, &lresp).ok())
+      floor_grpc.push_back(std::chrono::duration<double, std::micro>(Clk::now() - t0).count());
+  }
+  std::printf("protocol floor (liveness round trip): HTTP p50 %.0f us p99 %.0f us, gRPC p50 %.0f us "
+              "p99 %.0f us\n",
+              pct(floor_http, 0.5), pct(floor_http, 0.99), pct(floor_grpc, 0.5),
+              pct(floor_grpc, 0.99));
   // Where the added time goes: the gateway's own infer() time (parse done, to response built),
   // mean per protocol, from its /metrics.
   const std::string text = curl(cluster.dir(), {}, gw.http() + "/metrics").body;
