@@ -169,7 +169,7 @@ for mode in ("loop", "split"):
         ok=sum(j["completed"] for j in rs), sent=sum(j["sent"] for j in rs))
 print(f"\nmedians of {runs} runs (closed loop; netem {delay} each way, ping rtt {rtt} ms)")
 print(f"{'path':<28}{'throughput req/s':>18}{'p50 ms':>10}{'p99 ms':>10}{'ok/sent':>14}")
-names = {"loop": "loopback (one namespace)", "split": "split (2 netns, veth+netem)"}
+names = {"loop": "loopback (one namespace)", "split": "split (2 netns over veth)"}
 for mode, r in rows.items():
     print(f"{names[mode]:<28}{r['tput']:>18.1f}{r['p50']:>10.3f}{r['p99']:>10.3f}{r['ok']:>7}/{r['sent']}")
 l, s = rows["loop"], rows["split"]
