@@ -205,6 +205,7 @@ class GatewayImpl final : public Gateway {
     client::ClientOptions o;
     o.name = "gateway-" + std::to_string(::getpid()) + "-" + e.topology.model.name;
     o.bind = options_.client_bind;
+    o.advertise = options_.client_advertise;
     SPIKELINE_ASSIGN_OR_RETURN(
         std::unique_ptr<client::Client> made,
         client::Client::make(e.topology, workers::fromRouteTable(table(), e.topology.model), o));

@@ -24,6 +24,7 @@ struct GatewayOptions {
   std::string broker_endpoint;  // the broker's ROUTER, e.g. "tcp://127.0.0.1:5555"
   std::string routes_endpoint;  // its route PUB; "" = the broker's port + 1
   std::string client_bind = "tcp://127.0.0.1:*";  // the clients' reply-to ROUTERs
+  std::string client_advertise;  // their reply-to in frames; "" = bound (client::ClientOptions)
   int64_t default_timeout_ms = 5000;              // per request unless it names `timeout`
   uint32_t max_batch = 64;                        // leading batch dimension limit
   int client_ready_timeout_ms = 2000;             // a new client waits this long for first credit

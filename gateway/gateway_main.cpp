@@ -41,8 +41,13 @@ int main(int argc, char** argv) {
   app.add_option("--http", http, "REST + /metrics address HOST:PORT (port 0: any)")
       ->capture_default_str();
   app.add_option("--grpc", grpc, "gRPC address HOST:PORT (port 0: any)")->capture_default_str();
-  app.add_option("--bind", options.client_bind, "Data-plane reply ROUTER (reachable from workers)")
+  app.add_option("--bind", options.client_bind,
+                 "Data-plane reply ROUTER; tcp://0.0.0.0:* with --advertise when workers run "
+                 "on other hosts or containers")
       ->capture_default_str();
+  app.add_option("--advertise", options.client_advertise,
+                 "Reply-to put in every frame, reachable from the last stage's workers: "
+                 "tcp://HOST:PORT, or tcp://HOST:* for the port --bind got (default: the bound one)");
   app.add_option("--timeout-ms", options.default_timeout_ms, "Default request deadline (ms)")
       ->capture_default_str();
   app.add_option("--threads", threads, "HTTP server threads")->capture_default_str();

@@ -18,6 +18,14 @@ packages=(
   libhdf5-dev python3-h5py python3-numpy libsimdjson-dev
 )
 
+# Offline validation of deploy/k8s (tests/e2e/k8s_validate_test.sh): kubectl (its kustomize) and
+# Node + npm, each only when no such command is present (a kubectl or Node from elsewhere, e.g.
+# a cloud SDK or NodeSource, is kept). Debian's kubernetes-client is kubectl 1.20 with kustomize
+# v2.0.3, which the manifests are written for.
+command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -60,6 +60,12 @@ int parseOptions(int argc, char** argv, LoadgenOptions& o) {
   routes->excludes(endpoint);
   routes->excludes(broker);
   endpoint->excludes(broker);
+  app.add_option("--bind", o.bind,
+                 "the client's reply ROUTER; tcp://0.0.0.0:* when the last stage runs elsewhere")
+      ->capture_default_str();
+  app.add_option("--advertise", o.advertise,
+                 "reply-to put in every frame, reachable from the last stage's workers: "
+                 "tcp://HOST:PORT, or tcp://HOST:* for the port --bind got (default: the bound one)");
   app.add_option("--topology", o.topology, "topology YAML (with --endpoint or --broker; the monolith baseline's model, default: the pipeline's)");
   app.add_option("--model", o.model, "name@version (checked against the topology)");
   addLoadFlags(app, o);

@@ -15,6 +15,8 @@ struct LoadgenOptions {
   std::string endpoint;  // or one first-stage endpoint ...
   std::string broker;         // or the broker's ROUTER: first stage from its routes, followed
   std::string broker_routes;  // the broker's PUB; empty = the broker's port + 1
+  std::string bind = "tcp://127.0.0.1:*";  // the client's reply ROUTER
+  std::string advertise;  // the reply-to in frames: "" = the bound one; "tcp://HOST:*" = bound port
   std::string topology;  // ... with the topology file; also the monolith baseline's model
   std::string model;     // "name@version"; empty: the topology's
   double rate = 100;     // open loop, requests/s

@@ -94,6 +94,8 @@ Result<std::unique_ptr<PipelineRun>> preparePipelineRun(const LoadgenOptions& o)
   run->pacer = makeRealPacer(*run->clock);
   client::ClientOptions client_options;
   client_options.name = "loadgen-" + std::to_string(::getpid());
+  client_options.bind = o.bind;
+  client_options.advertise = o.advertise;
   if (!o.broker.empty()) {
     // First-stage replicas from the broker's routes, followed while the load runs.
     SPIKELINE_ASSIGN_OR_RETURN(run->client,

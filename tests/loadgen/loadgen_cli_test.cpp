@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tests/workers/child_process.h"
+#include "tests/workers/local_address.h"
 #include "tests/workers/pipeline_fixture.h"
 
 namespace spikeline::testing {
@@ -82,6 +83,28 @@ TEST(LoadgenCliTest, OpenLoopRunReportsPercentilesAndAccuracy) {
   EXPECT_GE(j["accuracy"].get<double>(), 0.75);
   EXPECT_LE(j["accuracy"].get<double>(), 1.0);
   EXPECT_LE(j["correct"].get<uint64_t>(), j["labelled"].get<uint64_t>());
+}
+
+// --bind 0.0.0.0 with --advertise a non-loopback address: the last stage replies to that
+// address (what a loadgen in another container or host needs), and every request is answered.
+TEST(LoadgenCliTest, RepliesReachTheAdvertisedAddress) {
+  const std::string ip = nonLoopbackIpv4();
+  if (ip.empty()) GTEST_SKIP() << "no non-loopback IPv4 address on this host";
+  PipelineFixture fixture;
+  fixture.start({{"encoder"}, {"features"}, {"classifier"}});
+  const std::string dir = tempDir();
+  const std::string json_path = dir + "/report.json";
+  ASSERT_EQ(runLoadgen({"--routes", writeRoutes(fixture, dir, 1), "--rate", "50", "--duration",
+                        "1", "--input", "random", "--bind", "tcp://0.0.0.0:*", "--advertise",
+                        "tcp://" + ip + ":*", "--json", json_path},
+                       dir),
+            0)
+      << logOf(dir);
+  const nlohmann::json j = readJson(json_path);
+  ASSERT_TRUE(j.is_object()) << "no JSON report";
+  EXPECT_GE(j["sent"].get<uint64_t>(), 40u);
+  EXPECT_EQ(j["completed"], j["sent"]) << logOf(dir);
+  EXPECT_EQ(j["lost"], 0);
 }
 
 TEST(LoadgenCliTest, ScenarioKillingAMiddleReplicaLosesNothingAndMarksTheFault) {

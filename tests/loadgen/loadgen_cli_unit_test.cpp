@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "core/dense_tensor.h"
+#include "loadgen/cli/cli_options.h"
 #include "loadgen/cli/inputs.h"
 #include "loadgen/cli/pipeline_run.h"
 #include "loadgen/cli/process_action_sink.h"
@@ -49,6 +52,24 @@ TEST(LoadgenCliUnitTest, FlagsDescribeOpenLoopWithWarmupOrClosedLoop) {
   EXPECT_EQ(closed.mode, LoadMode::kClosed);
   EXPECT_EQ(closed.closed.concurrency, 8u);
   EXPECT_EQ(closed.closed.duration_ns, 3'000'000'000);
+}
+
+TEST(LoadgenCliUnitTest, BindAndAdvertiseDefaultToLoopbackAndParse) {
+  std::vector<std::string> args{"spikeline-loadgen", "--routes", "r.yaml"};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  LoadgenOptions defaults;
+  EXPECT_EQ(parseOptions(static_cast<int>(argv.size()), argv.data(), defaults), -1);
+  EXPECT_EQ(defaults.bind, "tcp://127.0.0.1:*");
+  EXPECT_EQ(defaults.advertise, "");
+  args = {"spikeline-loadgen", "--routes", "r.yaml", "--bind", "tcp://0.0.0.0:*",
+          "--advertise", "tcp://10.0.0.9:*"};
+  argv.clear();
+  for (std::string& a : args) argv.push_back(a.data());
+  LoadgenOptions o;
+  EXPECT_EQ(parseOptions(static_cast<int>(argv.size()), argv.data(), o), -1);
+  EXPECT_EQ(o.bind, "tcp://0.0.0.0:*");
+  EXPECT_EQ(o.advertise, "tcp://10.0.0.9:*");
 }
 
 TEST(LoadgenCliUnitTest, RandomInputsHaveTheModelShapeAndDensity) {

@@ -17,6 +17,7 @@
 #include "transport/dedup_window.h"
 #include "transport/envelope.h"
 #include "wire/codec.h"
+#include "workers/client/reply_endpoint.h"
 #include "workers/hop_group.h"
 #include "workers/pipeline_plan.h"
 #include "workers/poll_set.h"
@@ -66,7 +67,12 @@ class ClientImpl final : public Client {
     SPIKELINE_ASSIGN_OR_RETURN(
         router_, transport::makeDataSocket(*context_, transport::SocketRole::kReceiver));
     SPIKELINE_RETURN_IF_ERROR(router_->bind(options_.bind));
-    SPIKELINE_ASSIGN_OR_RETURN(reply_endpoint_, router_->lastEndpoint());
+    SPIKELINE_ASSIGN_OR_RETURN(const std::string bound, router_->lastEndpoint());
+    SPIKELINE_ASSIGN_OR_RETURN(reply_endpoint_, advertisedEndpoint(options_.advertise, bound));
+    if (isWildcardEndpoint(reply_endpoint_)) {
+      spdlog::warn("client '{}': reply-to {} is a wildcard; only workers on this host can reach "
+                   "it (set the advertised endpoint)", options_.name, reply_endpoint_);
+    }
     std::random_device rd;
     const std::string routing_id = options_.name + "-" + std::to_string(rd()) + std::to_string(rd());
     workers::HopOptions ho{routing_id, options_.custody,

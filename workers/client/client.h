@@ -37,7 +37,11 @@ using ResultCallback = std::function<void(RequestId, Result<InferenceResult>)>;
 
 struct ClientOptions {
   std::string name = "client";           // routing ids derive from it
-  std::string bind = "tcp://127.0.0.1:*";  // reply-to ROUTER
+  std::string bind = "tcp://127.0.0.1:*";  // reply-to ROUTER; "tcp://0.0.0.0:*" for other hosts
+  // The reply-to put in every frame (reply_endpoint.h): "" = the bound endpoint; else
+  // "tcp://HOST:PORT", or "tcp://HOST:*" for the port the bind got. Needed when `bind` is a
+  // wildcard or an address the last stage's workers cannot reach (containers, NAT).
+  std::string advertise;
   transport::CustodyOptions custody;     // towards the first stage
   transport::OverdueOptions overdue;     // backstop: resend_after, max_attempts, max_outstanding
   size_t dedup_capacity = 65536;
@@ -78,6 +82,7 @@ class Client {
   // Waits until some first-stage replica granted credit. kDeadlineExceeded after timeout_ms.
   virtual Status waitReady(int timeout_ms) = 0;
   virtual ClientStats stats() const = 0;
+  // The reply-to every frame carries (the advertised endpoint, or the bound one).
   virtual const std::string& replyEndpoint() const = 0;
 };
 
