@@ -20,16 +20,18 @@ constexpr std::string_view kOpPrefix = "op '";
 }  // namespace
 
 Status describeStageFailure(const Status& status, const std::string& stage,
-                            const std::string& worker) {
+                            const std::string& worker, const std::string& input_operator) {
   const std::string& msg = status.message();
   std::string where = "stage '" + stage + "'";
   std::string what = msg;
-  if (msg.compare(0, kOpPrefix.size(), kOpPrefix) == 0) {
-    const size_t end = msg.find("': ", kOpPrefix.size());
-    if (end != std::string::npos) {
-      where += " operator '" + msg.substr(kOpPrefix.size(), end - kOpPrefix.size()) + "'";
-      what = msg.substr(end + 3);
-    }
+  const size_t end = msg.compare(0, kOpPrefix.size(), kOpPrefix) == 0
+                         ? msg.find("': ", kOpPrefix.size())
+                         : std::string::npos;
+  if (end != std::string::npos) {
+    where += " operator '" + msg.substr(kOpPrefix.size(), end - kOpPrefix.size()) + "'";
+    what = msg.substr(end + 3);
+  } else if (!input_operator.empty()) {
+    where += " operator '" + input_operator + "'";
   }
   return Status(status.code(), where + " on worker '" + worker + "': " + what);
 }

@@ -270,7 +270,9 @@ void Worker::onJobDone(std::unique_ptr<ComputeJob> job) {
   if (!job->status.isOk()) {
     ++stats_.compute_errors;
     series.compute_failures.add();
-    const Status failure = describeStageFailure(job->status, stage_name, options_.name);
+    const StagePlan& plan = stages_[job->stage].plan;
+    const Status failure = describeStageFailure(job->status, stage_name, options_.name,
+                                                plan.ops.empty() ? "" : plan.ops.front().name);
     if (job->status.code() == StatusCode::kUnavailable) series.chip_faults.add();
     if (job->status.code() == StatusCode::kUnavailable && !unhealthy_) {
       unhealthy_ = true;  // no more credit: senders re-route until the backend heals

@@ -226,9 +226,11 @@ Result<std::vector<HostedStage>> prepareMonolith(hal::Backend& backend, const To
                                                  OperatorTiming timing = {});
 
 // The failure of `status` while `worker` ran `stage`, as every client error names it:
-// "stage 'features' operator 'conv2' on worker 'chip-1': <what failed>" (the operator from the
-// stage program's "op 'NAME': " prefix; without one, no operator is named). The code is kept.
+// "stage 'features' operator 'conv2' on worker 'chip-1': <what failed>": the operator from the
+// stage program's "op 'NAME': " prefix; without one (the stage input was rejected before any
+// operator ran), `input_operator`, the operator that reads the stage input, when not empty.
+// The code is kept.
 Status describeStageFailure(const Status& status, const std::string& stage,
-                            const std::string& worker);
+                            const std::string& worker, const std::string& input_operator = "");
 
 }  // namespace spikeline::workers

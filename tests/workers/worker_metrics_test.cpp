@@ -26,6 +26,16 @@ TEST(DescribeStageFailureTest, WithoutAnOperatorPrefixNamesStageAndWorker) {
             "stage 's' on worker 'w': op 'x");
 }
 
+TEST(DescribeStageFailureTest, ARejectedStageInputNamesTheOperatorReadingIt) {
+  EXPECT_EQ(describeStageFailure(invalidArgument("stage input: shape [3], expected [1, 28, 28]"),
+                                 "encoder", "cpu-0", "enc")
+                .message(),
+            "stage 'encoder' operator 'enc' on worker 'cpu-0': stage input: shape [3], expected "
+            "[1, 28, 28]");
+  EXPECT_EQ(describeStageFailure(unavailable("op 'c2': core 3 failed"), "f", "w", "c1").message(),
+            "stage 'f' operator 'c2' on worker 'w': core 3 failed");
+}
+
 TEST(WorkerMetricsTest, ExportsStageOperatorNackAndEpochSeries) {
   metrics::MetricsRegistry r;
   WorkerMetrics::declare(r);
