@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "broker/broker_metrics.h"
 #include "broker/routes.h"
 #include "broker/service_state.h"
 #include "wire/codec.h"
@@ -42,6 +43,7 @@ Parts errorReply(uint64_t id, const Status& status) {
 
 void BrokerService::State::event(const BrokerEvent& e) {
   spdlog::info("event {} {}: {}", e.kind, e.subject, e.detail);
+  if (options.metrics != nullptr) countBrokerEvent(*options.metrics, e);
   const int64_t at = clock.wallNs();
   if (!dirty) {
     auto id = store.appendEvent(e, at);
@@ -150,6 +152,10 @@ void BrokerService::State::recompute(Outbox& out) {
     event({"routes", "epoch " + std::to_string(routes.epoch),
            std::to_string(routes.models.size()) + " model(s)"});
     publishRoutes(out);
+  }
+  if (options.metrics != nullptr) {
+    setBrokerGauges(*options.metrics, routes.epoch,
+                    workersByState(workers, placement, health_now), last_errors.size());
   }
   for (const auto& [name, w] : workers) {
     if (!health_now.isUp(w.id)) continue;

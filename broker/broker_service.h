@@ -18,6 +18,10 @@
 #include "broker/store.h"
 #include "core/clock.h"
 
+namespace spikeline::metrics {
+class MetricsRegistry;
+}  // namespace spikeline::metrics
+
 namespace spikeline::broker {
 
 struct ServiceOptions {
@@ -25,6 +29,8 @@ struct ServiceOptions {
   int64_t republish_interval_ns = 1'000'000'000;  // routes re-sent on PUB. Default: 1 s
   int64_t store_retry_interval_ns = 200'000'000;  // catch-up attempts; pings every 5x. Default: 200 ms
   size_t max_pending_events = 10000;              // kept while the store is away
+  // Where events are counted and state gauges set (broker_metrics.h); borrowed, may be null.
+  metrics::MetricsRegistry* metrics = nullptr;
 };
 
 // What the socket loop must send after a call.

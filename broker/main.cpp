@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "broker/broker_metrics.h"
 #include "broker/server.h"
 #include "broker/store.h"
 #include "metrics/probe_server.h"
@@ -55,6 +56,8 @@ int main(int argc, char** argv) {
   // Ready while the broker's loop runs (it serves from memory when Redis is away, decision 0004).
   std::atomic<bool> serving{false};
   spikeline::metrics::MetricsRegistry registry;
+  spikeline::broker::declareBrokerMetrics(registry);
+  options.service.metrics = &registry;
   spikeline::metrics::declareProcessMetrics(
       registry,
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());

@@ -103,6 +103,18 @@ void MetricsRegistry::observe(const std::string& name, const Labels& labels, dou
   ++s.count;
 }
 
+void MetricsRegistry::setHistogram(const std::string& name, const Labels& labels,
+                                   const std::vector<uint64_t>& buckets, uint64_t count,
+                                   double sum) {
+  std::lock_guard lock(mu_);
+  Family* f = find(name, MetricType::kHistogram);
+  if (f == nullptr || buckets.size() != f->bounds.size()) return;
+  Series& s = f->series[labels];
+  s.buckets = buckets;
+  s.count = count;
+  s.value = sum;
+}
+
 double MetricsRegistry::value(const std::string& name, const Labels& labels) const {
   std::lock_guard lock(mu_);
   for (const Family& f : families_) {
@@ -141,6 +153,11 @@ std::string MetricsRegistry::render() const {
 std::vector<double> latencyBucketsSeconds() {
   return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
           0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
+}
+
+std::vector<double> hopBucketsSeconds() {
+  return {0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+          0.005,   0.01,     0.025,   0.05,   0.1,     0.25,   0.5,   1};
 }
 
 double residentMemoryBytes() {

@@ -28,6 +28,12 @@ class MetricsRegistry {
   // REQUIRES: `total` never decreases for a series.
   void setTotal(const std::string& name, const Labels& labels, double total);
   void observe(const std::string& name, const Labels& labels, double value);
+  // Mirrors a histogram kept elsewhere (e.g. lock-free counters folded at scrape): `buckets` are
+  // per-bucket counts (not cumulative), one per declared bound; `count` includes observations
+  // above the last bound. REQUIRES: the totals never decrease for a series. Ignored when
+  // `buckets` has the wrong size.
+  void setHistogram(const std::string& name, const Labels& labels,
+                    const std::vector<uint64_t>& buckets, uint64_t count, double sum);
   // The current value of a counter or gauge series; 0 when absent (tests).
   double value(const std::string& name, const Labels& labels) const;
   // Every family in declaration order, in the text exposition format.
@@ -54,6 +60,8 @@ class MetricsRegistry {
 
 // Buckets for request durations in seconds: 100 µs .. 10 s.
 std::vector<double> latencyBucketsSeconds();
+// Buckets for one hop's queue and compute durations in seconds: 10 µs .. 1 s (1-2.5-5 steps).
+std::vector<double> hopBucketsSeconds();
 
 // The process's resident set size in bytes (from /proc/self/statm); 0 when unreadable.
 double residentMemoryBytes();

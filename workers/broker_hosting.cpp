@@ -132,7 +132,7 @@ Status hostAssignment(Shared& sh, const Assignment& a, const broker::BrokerAgent
     SPIKELINE_ASSIGN_OR_RETURN(Topology topology, topology::loadTopologyFile(m.yaml_path));
     const PipelineRoute route = fromRouteTable(agent.routes(), topology.model);
     SPIKELINE_ASSIGN_OR_RETURN(auto stages,
-                               prepareStages(*sh.backend, topology, {m.stage}, route, true));
+                               prepareStages(*sh.backend, topology, {m.stage}, route, true, sh.timing));
     {
       std::lock_guard<std::mutex> lock(sh.worker_mu);
       SPIKELINE_RETURN_IF_ERROR(sh.worker->host(topology, std::move(stages)));

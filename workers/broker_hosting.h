@@ -34,6 +34,7 @@ struct Shared {
   std::vector<ModelRef> to_expect;       // models about to be hosted alongside, guarded by mu
   std::filesystem::path dir;             // where assignments are materialized
   hal::Backend* backend = nullptr;
+  OperatorTiming timing;  // per-operator metrics of the stages compiled here (may be empty)
   std::string name;
   std::mutex mu;
   std::condition_variable cv;

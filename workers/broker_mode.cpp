@@ -170,6 +170,7 @@ int serveWithBroker(BrokerModeOptions o, const std::atomic<bool>& stop) {
   std::unique_ptr<Clock> clock = makeSystemClock();
   Shared sh;
   sh.backend = &backend;
+  if (o.worker.metrics != nullptr) sh.timing = OperatorTiming{o.worker.metrics, clock.get()};
   sh.name = o.worker.name;
   WorkerHooks hooks = (*setup)->hooks;
   hooks.on_backend_fault = [&sh](const Status& s) { sh.reportFault(s.message()); };

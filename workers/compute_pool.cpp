@@ -28,6 +28,12 @@ ComputeJob* recvPointer(void* socket, int flags, bool& got) {
 }  // namespace
 
 void runComputeJob(ComputeJob& job, const Clock& clock) {
+  job.started_ns = clock.monotonicNs();
+  struct Finish {  // stamps the end on every return
+    ComputeJob& job;
+    const Clock& clock;
+    ~Finish() { job.finished_ns = clock.monotonicNs(); }
+  } finish{job, clock};
   const int64_t received_ns = clock.wallNs();
   const hal::RunContext ctx{job.frame.request_id, job.timesteps};
   Result<Tensor> out = job.programs.front()->run(job.frame.payload, ctx);

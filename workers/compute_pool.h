@@ -30,7 +30,10 @@ struct ComputeJob {
   std::string hop_name;                     // this worker, for the trace
   std::string next_stage;                   // empty at the last stage
   OperatorId next_target;
+  int64_t queued_ns = 0;      // monotonic: when the I/O thread accepted the frame
   // Out.
+  int64_t started_ns = 0;     // monotonic: compute started / finished (metrics, decision 0007)
+  int64_t finished_ns = 0;
   Status status;              // the stage's error (kUnavailable: chip fault)
   transport::Bytes output;    // the encoded output frame, stamped attempt 1
 };

@@ -144,6 +144,7 @@ void HopGroup::onControl(ReplicaId r, const transport::Bytes& payload,
       const transport::AckResult res = custody_.onHandedOn(ack->request_id, ack->attempt);
       if (res.outcome != AckOutcome::kApplied) break;
       ledger_.onReleased(res.replica);
+      last_nack_.erase(ack->request_id);
       if (received_.erase(ack->request_id) == 0) {
         events.push_back({HopEvent::Kind::kReceived, ack->request_id, {}});
       }
@@ -155,6 +156,7 @@ void HopGroup::onControl(ReplicaId r, const transport::Bytes& payload,
       if (custody_.onNack(ack->request_id, ack->attempt, ack->code).outcome ==
           AckOutcome::kApplied) {
         ledger_.onReleased(r);
+        if (!ack->message.empty()) last_nack_[ack->request_id] = ack->message;
         if (ack->code == StatusCode::kUnavailable) replicaDown(r);
       }
       break;
@@ -212,7 +214,13 @@ void HopGroup::tick(std::vector<HopEvent>& events) {
     if (a.kind == CustodyAction::Kind::kFail) {
       ++stats_.failed;
       received_.erase(a.request_id);
-      events.push_back({HopEvent::Kind::kFailed, a.request_id, a.error});
+      Status error = a.error;
+      auto nack = last_nack_.find(a.request_id);
+      if (nack != last_nack_.end()) {
+        error = Status(error.code(), error.message() + ": " + nack->second);
+        last_nack_.erase(nack);
+      }
+      events.push_back({HopEvent::Kind::kFailed, a.request_id, std::move(error)});
       continue;
     }
     sendDue(a, events);
@@ -234,6 +242,7 @@ void HopGroup::sendDue(const CustodyAction& action, std::vector<HopEvent>& event
   } else {
     Result<transport::Bytes> restamped = restampAttempt(entry->payload, entry->attempt + 1);
     if (!restamped.isOk()) {
+      last_nack_.erase(action.request_id);
       events.push_back({HopEvent::Kind::kFailed, action.request_id, restamped.status()});
       return;
     }
@@ -246,10 +255,14 @@ void HopGroup::sendDue(const CustodyAction& action, std::vector<HopEvent>& event
     return;
   }
   if (entry->attempt > 0) ++stats_.resent;
+  if (entry->attempt > 0 && !entry->tried.empty() && entry->tried.back() != *pick) {
+    ++stats_.rerouted;
+  }
   ++stats_.sent;
   (void)ledger_.onSent(*pick);
   Result<uint32_t> attempt = custody_.onSent(action.request_id, *pick);
   if (!attempt.isOk()) {
+    last_nack_.erase(action.request_id);
     events.push_back({HopEvent::Kind::kFailed, action.request_id, attempt.status()});
   }
 }

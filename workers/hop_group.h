@@ -1,11 +1,14 @@
 // HopGroup: a sender's side of one next stage: one DEALER per replica, the credit each granted
 // (CreditLedger), the frames in custody until `handed-on` (CustodyTable), heartbeats, and the
-// re-send of due frames to the replica with the most free credit (decision 0002 §1-2).
+// re-send of due frames to the replica with the most free credit (decision 0002 §1-2). A frame
+// given up on fails with the custody's reason plus the last nack's message, which names where it
+// failed (stage, operator, worker).
 // Owns its sockets and held frames; borrows the context and clock. Used only by the I/O thread
 // that made it (ZeroMQ sockets are single-threaded). Never throws.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -36,6 +39,7 @@ struct HopOptions {
 struct HopStats {
   uint64_t sent = 0;      // data frames handed to a socket, re-sends included
   uint64_t resent = 0;    // sends after the first of a frame
+  uint64_t rerouted = 0;  // re-sends to another replica than the previous attempt's
   uint64_t nacks = 0;
   uint64_t failed = 0;    // frames given up on
   uint64_t no_credit = 0; // due frames that found no replica with credit (they wait)
@@ -102,6 +106,9 @@ class HopGroup {
   transport::CustodyTable custody_;
   std::vector<std::unique_ptr<transport::DataSocket>> sockets_;  // null once removed
   std::set<RequestId> received_;  // requests whose `received` was reported already
+  // The last nack message per held request (it names the stage, operator and worker that
+  // failed): a frame given up on reports it. Bounded by the frames held; error path only.
+  std::map<RequestId, std::string> last_nack_;
   size_t poll_base_ = 0;
   int64_t next_heartbeat_ns_ = 0;
   int64_t next_hello_ns_ = 0;

@@ -32,7 +32,10 @@ Worker::Worker(transport::TransportContext& context, const Clock& clock, hal::Ba
       clock_(clock),
       backend_(backend),
       options_(std::move(options)),
-      hooks_(std::move(hooks)) {}
+      hooks_(std::move(hooks)) {
+  if (options_.metrics == nullptr) own_metrics_ = std::make_unique<WorkerMetrics>();
+  metrics_ = options_.metrics != nullptr ? options_.metrics : own_metrics_.get();
+}
 
 Worker::~Worker() = default;
 
@@ -98,7 +101,10 @@ Status Worker::hostLocked(const Topology& topology, std::vector<HostedStage> sta
     SPIKELINE_ASSIGN_OR_RETURN(auto group, HopGroup::make(context_, clock_, s.next_endpoints, ho));
     groups.push_back(std::move(group));
   }
+  const std::string backend(backendKindName(backend_.info().kind));
   for (size_t i = 0; i < stages.size(); ++i) {
+    series_.push_back(&metrics_->stage(topology.model, stages[i].plan.name, backend));
+    published_.push_back(HopStats{});
     stages_.push_back(std::move(stages[i]));
     groups_.push_back(std::move(groups[i]));
   }
@@ -152,6 +158,7 @@ void Worker::applyRoutes() {
     uint64_t& applied = route_epochs_[model];
     if (route.epoch <= applied) continue;
     applied = route.epoch;
+    metrics_->setRouteEpoch(model, applied);
     for (size_t s = 0; s < stages_.size(); ++s) {
       if (groups_[s] == nullptr || !(stages_[s].model == model)) continue;
       const StageEndpoints* next = route.findStage(stages_[s].next_stage);
@@ -239,6 +246,7 @@ Status Worker::run(const std::atomic<bool>& stop) {
       groups_[s]->onPolled(poll, events);
       groups_[s]->tick(events);
       onEvents(s, events);
+      publishHopStats(s);
     }
     replies_->onPolled(poll, events);
     replies_->tick(events);
@@ -252,25 +260,34 @@ Status Worker::run(const std::atomic<bool>& stop) {
 
 void Worker::onJobDone(std::unique_ptr<ComputeJob> job) {
   const Key key{job->stage, job->frame.request_id};
+  StageSeries& series = *series_[job->stage];
+  series.queue_depth.add(-1);
+  series.queue_duration.observeNs(job->started_ns - job->queued_ns);
+  series.compute_duration.observeNs(job->finished_ns - job->started_ns);
   auto up = upstream_.find(key);
   if (up == upstream_.end()) return;
-  const std::string stage_name = stages_[job->stage].plan.name;
+  const std::string& stage_name = stages_[job->stage].plan.name;
   if (!job->status.isOk()) {
     ++stats_.compute_errors;
+    series.compute_failures.add();
+    const StagePlan& plan = stages_[job->stage].plan;
+    const Status failure = describeStageFailure(job->status, stage_name, options_.name,
+                                                plan.ops.empty() ? "" : plan.ops.front().name);
+    if (job->status.code() == StatusCode::kUnavailable) series.chip_faults.add();
     if (job->status.code() == StatusCode::kUnavailable && !unhealthy_) {
       unhealthy_ = true;  // no more credit: senders re-route until the backend heals
       spdlog::error("{}: backend failed, reporting unhealthy: {}", options_.name,
-                    job->status.toString());
+                    failure.toString());
       if (hooks_.on_backend_fault) hooks_.on_backend_fault(job->status);
     }
     sendAck(up->second.sender, key.second, up->second.attempt, stage_name, wire::AckKind::kNack,
-            job->status);
-    const std::string sender = up->second.sender;
-    upstream_.erase(up);
-    completeUpstream(sender);
+            failure);
+    finishUpstream(up);
     return;
   }
   ++stats_.frames_out;
+  series.frames_sent.add();
+  series.bytes_sent.add(job->output.size());
   const int64_t now_wall = clock_.wallNs();
   const int64_t deadline = job->frame.deadline_ns == 0
                                ? transport::CustodyTable::kNoDeadline
@@ -291,9 +308,26 @@ void Worker::handOnUpstream(const Key& key) {
   if (up == upstream_.end()) return;
   sendAck(up->second.sender, key.second, up->second.attempt, stages_[key.first].plan.name,
           wire::AckKind::kHandedOn);
-  const std::string sender = up->second.sender;
+  finishUpstream(up);
+}
+
+void Worker::finishUpstream(std::map<Key, Upstream>::iterator up) {
+  StageSeries& series = *series_[up->first.first];
+  series.credits_in_flight.add(-1);
+  series.request_duration.observeNs(clock_.monotonicNs() - up->second.arrived_ns);
+  const std::string sender = std::move(up->second.sender);
   upstream_.erase(up);
   completeUpstream(sender);
+}
+
+void Worker::publishHopStats(size_t stage) {
+  const HopStats& now = groups_[stage]->stats();
+  HopStats& was = published_[stage];
+  StageSeries& series = *series_[stage];
+  series.resent.add(now.resent - was.resent);
+  series.rerouted.add(now.rerouted - was.rerouted);
+  series.nacks_received.add(now.nacks - was.nacks);
+  was = now;
 }
 
 void Worker::onEvents(size_t stage, std::vector<HopEvent>& events) {
@@ -322,6 +356,7 @@ void Worker::onEvents(size_t stage, std::vector<HopEvent>& events) {
           (void)replies_->sendError(out->second.reply_to, err);
         }
         if (out != outputs_.end()) outputs_.erase(out);
+        series_[s]->forward_failures.add();
         handOnUpstream(key);
         break;
       }

@@ -29,6 +29,7 @@
 #include "workers/pipeline_plan.h"
 #include "workers/reply_group.h"
 #include "workers/route_source.h"
+#include "workers/worker_metrics.h"
 
 namespace spikeline::workers {
 
@@ -50,6 +51,9 @@ struct WorkerOptions {
   int64_t liveness_timeout_ns = 300'000'000;
   int64_t drain_timeout_ns = 5'000'000'000;  // bounded wait for in-flight frames on stop
   size_t max_clients = 64;
+  // Where the data plane counts (decision 0007); borrowed, must outlive the worker. Null: the
+  // worker counts into a WorkerMetrics of its own (the cost is the same; nobody reads it).
+  WorkerMetrics* metrics = nullptr;
 };
 
 // One stage this worker hosts, with where its outputs go.
@@ -57,6 +61,9 @@ struct HostedStage {
   ModelRef model;           // set by Worker::host from the topology
   uint32_t timesteps = 0;   // set by Worker::host from the topology
   StagePlan plan;
+  // Per-operator timing decorators (timed_backend.h) the programs below borrow; declared before
+  // them so they are destroyed after them. Empty when the stage was prepared without metrics.
+  std::vector<std::unique_ptr<hal::Backend>> timed;
   std::unique_ptr<hal::StageProgram> program;
   std::vector<std::unique_ptr<hal::StageProgram>> then;  // monolith: the later stages, chained
   std::vector<std::string> next_endpoints;  // empty at the last stage (results go to clients)
@@ -130,6 +137,7 @@ class Worker {
   struct Upstream {
     std::string sender;
     uint32_t attempt = 0;
+    int64_t arrived_ns = 0;  // monotonic (spikeline_stage_request_duration_seconds)
   };
   struct Output {
     std::string reply_to;
@@ -154,6 +162,9 @@ class Worker {
   void onJobDone(std::unique_ptr<ComputeJob> job);
   void onEvents(size_t stage, std::vector<HopEvent>& events);
   void handOnUpstream(const Key& key);
+  // Ends an input's stay (handed on or nacked): its duration and credit, then its grant back.
+  void finishUpstream(std::map<Key, Upstream>::iterator up);
+  void publishHopStats(size_t stage);  // HopStats -> the stage's series (deltas)
   void periodic();
   void applyRoutes();
   void adoptHosted();  // I/O thread: stages hosted while running
@@ -176,6 +187,10 @@ class Worker {
   std::map<Key, Upstream> upstream_;  // inputs not yet handed on
   std::map<Key, Output> outputs_;     // outputs in custody downstream
   WorkerStats stats_;
+  std::unique_ptr<WorkerMetrics> own_metrics_;  // when options_.metrics is null
+  WorkerMetrics* metrics_ = nullptr;            // options_.metrics or own_metrics_
+  std::vector<StageSeries*> series_;            // per hosted stage (owned by metrics_)
+  std::vector<HopStats> published_;             // per hosted stage: HopStats already counted
   bool draining_ = false;
   bool unhealthy_ = false;
   int64_t next_periodic_ns_ = 0;
@@ -191,15 +206,31 @@ class Worker {
   std::atomic<size_t> in_flight_{0};
 };
 
+// Per-operator timing for prepareStages/prepareMonolith: both borrowed, must outlive the stages.
+struct OperatorTiming {
+  WorkerMetrics* metrics = nullptr;  // null: operators are not timed
+  const Clock* clock = nullptr;      // REQUIRES non-null when metrics is
+};
+
 // Loads `topology`'s stages named in `hosted` (all when empty), compiles them on `backend`, and
 // resolves the next stage's endpoints from `routes`. kInvalidArgument for an unknown stage name
 // or (unless `allow_unrouted`: broker mode, routes come later) a next stage without endpoints.
 Result<std::vector<HostedStage>> prepareStages(hal::Backend& backend, const Topology& topology,
                                                const std::vector<std::string>& hosted,
                                                const PipelineRoute& routes,
-                                               bool allow_unrouted = false);
+                                               bool allow_unrouted = false,
+                                               OperatorTiming timing = {});
 // Monolith mode served over the data plane: one hosted stage addressed like the first stage
 // that runs every stage in-process (no sockets between them) and replies to the client.
-Result<std::vector<HostedStage>> prepareMonolith(hal::Backend& backend, const Topology& topology);
+Result<std::vector<HostedStage>> prepareMonolith(hal::Backend& backend, const Topology& topology,
+                                                 OperatorTiming timing = {});
+
+// The failure of `status` while `worker` ran `stage`, as every client error names it:
+// "stage 'features' operator 'conv2' on worker 'chip-1': <what failed>": the operator from the
+// stage program's "op 'NAME': " prefix; without one (the stage input was rejected before any
+// operator ran), `input_operator`, the operator that reads the stage input, when not empty.
+// The code is kept.
+Status describeStageFailure(const Status& status, const std::string& stage,
+                            const std::string& worker, const std::string& input_operator = "");
 
 }  // namespace spikeline::workers

@@ -55,6 +55,9 @@ void Worker::onControl(const std::string& sender, const transport::Bytes& payloa
 
 void Worker::sendAck(const std::string& sender, RequestId id, uint32_t attempt,
                      const std::string& stage, wire::AckKind kind, const Status& nack) {
+  if (kind == wire::AckKind::kNack) {
+    metrics_->countNackSent(nack.isOk() ? StatusCode::kInternal : nack.code());
+  }
   Result<transport::Multipart> parts = controlToPeer(sender, makeAck(id, attempt, stage, kind, nack));
   if (parts.isOk()) (void)router_->send(*parts);  // a vanished sender: its re-send covers it
 }
@@ -147,7 +150,11 @@ void Worker::onData(const std::string& sender, const transport::Bytes& payload) 
     return;
   }
   sendAck(sender, id, frame.attempt, frame.stage, wire::AckKind::kReceived);
-  upstream_[key] = Upstream{sender, frame.attempt};
+  StageSeries& series = *series_[key.first];
+  series.frames_received.add();
+  series.bytes_received.add(payload.size());
+  series.credits_in_flight.add(1);
+  upstream_[key] = Upstream{sender, frame.attempt, clock_.monotonicNs()};
   dispatch(key, std::move(frame));
 }
 
@@ -163,13 +170,16 @@ void Worker::dispatch(const Key& key, wire::SpikeFrame frame) {
   job->hop_name = options_.name;
   job->next_stage = hosted.next_stage;
   job->next_target = hosted.next_target;
+  job->queued_ns = clock_.monotonicNs();
   Status submitted = pool_->submit(std::move(job));
   if (!submitted.isOk()) {
-    const Upstream up = upstream_[key];
-    upstream_.erase(key);
-    sendAck(up.sender, key.second, up.attempt, hosted.plan.name, wire::AckKind::kNack, submitted);
-    completeUpstream(up.sender);
+    auto up = upstream_.find(key);
+    sendAck(up->second.sender, key.second, up->second.attempt, hosted.plan.name,
+            wire::AckKind::kNack, describeStageFailure(submitted, hosted.plan.name, options_.name));
+    finishUpstream(up);
+    return;
   }
+  series_[key.first]->queue_depth.add(1);
 }
 
 }  // namespace spikeline::workers

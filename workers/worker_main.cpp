@@ -27,6 +27,7 @@ void onSignal(int) { g_stop.store(true); }
 struct Probe {
   std::atomic<const spikeline::hal::Backend*> backend{nullptr};
   spikeline::metrics::MetricsRegistry registry;
+  spikeline::workers::WorkerMetrics data_plane;  // the workers count here (decision 0007)
 };
 
 spikeline::metrics::Probe readiness(const Probe& p) {
@@ -42,6 +43,7 @@ std::string metricsText(Probe& p) {
   p.registry.set("spikeline_worker_backend_healthy", {},
                  b != nullptr && b->health().state == spikeline::hal::HealthState::kHealthy ? 1 : 0);
   spikeline::metrics::refreshProcessMetrics(p.registry);
+  p.data_plane.exportTo(p.registry);
   return p.registry.render();
 }
 
@@ -102,6 +104,7 @@ int serveBroker(Flags& f, Probe& probe) {
   o.work_dir = f.work_dir;
   o.backend = f.backend;
   o.worker = f.worker;
+  o.worker.metrics = &probe.data_plane;
   o.worker.custody.received_timeout_ns = f.received_timeout_ms * 1'000'000;
   o.worker.drain_timeout_ns = f.drain_timeout_ms * 1'000'000;
   o.on_backend = [&probe](const spikeline::hal::Backend* b) { probe.backend.store(b); };
@@ -133,14 +136,17 @@ int serve(Flags& f, Probe& probe) {
     ~Forget() { p.backend.store(nullptr); }
   } forget{probe};
   if (f.worker.threads == 0) f.worker.threads = backend.info().capacity;
-  auto stages = f.monolith ? workers::prepareMonolith(backend, *topology)
-                           : workers::prepareStages(backend, *topology, f.stages, source->current());
+  std::unique_ptr<Clock> clock = makeSystemClock();
+  const workers::OperatorTiming timing{&probe.data_plane, clock.get()};
+  auto stages = f.monolith ? workers::prepareMonolith(backend, *topology, timing)
+                           : workers::prepareStages(backend, *topology, f.stages, source->current(),
+                                                    false, timing);
   if (!stages.isOk()) return spdlog::error("{}", stages.status().toString()), 2;
+  f.worker.metrics = &probe.data_plane;
   f.worker.custody.received_timeout_ns = f.received_timeout_ms * 1'000'000;
   f.worker.drain_timeout_ns = f.drain_timeout_ms * 1'000'000;
   auto context = transport::makeTransportContext(1);
   if (!context.isOk()) return spdlog::error("{}", context.status().toString()), 3;
-  std::unique_ptr<Clock> clock = makeSystemClock();
   auto worker = workers::Worker::make(**context, *clock, backend, *topology,
                                       std::move(stages).value(), f.worker, (*setup)->hooks);
   if (!worker.isOk()) return spdlog::error("{}", worker.status().toString()), 3;
@@ -175,6 +181,7 @@ int main(int argc, char** argv) {
   Probe probe;
   probe.registry.declare("spikeline_worker_backend_healthy", spikeline::metrics::MetricType::kGauge,
                          "1 when the worker's backend reports healthy.");
+  spikeline::workers::WorkerMetrics::declare(probe.registry);
   spikeline::metrics::declareProcessMetrics(
       probe.registry,
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());

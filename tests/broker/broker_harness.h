@@ -47,10 +47,12 @@ class BrokerProcess {
   ~BrokerProcess() { stop(); }
 
   void start() {
-    pid_ = spawnProcess({SPIKELINE_BROKER_PATH, "--redis", redis_.address(), "--bind", bind_,
-                         "--pub", pub_, "--heartbeat-ms", std::to_string(heartbeat_ms_),
-                         "--liveness", std::to_string(liveness_), "--log-level", "debug"},
-                        (redis_.dir() / "broker.log").string());
+    std::vector<std::string> argv{SPIKELINE_BROKER_PATH, "--redis", redis_.address(), "--bind",
+                                  bind_, "--pub", pub_, "--heartbeat-ms",
+                                  std::to_string(heartbeat_ms_), "--liveness",
+                                  std::to_string(liveness_), "--log-level", "debug"};
+    if (!metrics_.empty()) argv.insert(argv.end(), {"--metrics", metrics_});
+    pid_ = spawnProcess(argv, (redis_.dir() / "broker.log").string());
     auto client = makeAdminClient(bind_);
     client_ = std::move(*client);
   }
@@ -58,6 +60,14 @@ class BrokerProcess {
   int stop(int sig = SIGTERM) { return stopProcess(pid_, sig); }
   bool running() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
 
+  // Restarts the broker (same ports, same Redis) with `--metrics 127.0.0.1:PORT`; returns that
+  // address. For tests that scrape the broker.
+  std::string enableMetrics() {
+    stop();
+    metrics_ = "127.0.0.1:" + std::to_string(freePort());
+    start();
+    return metrics_;
+  }
   const std::string& bind() const { return bind_; }
   const std::string& pub() const { return pub_; }
 
@@ -88,6 +98,7 @@ class BrokerProcess {
   int heartbeat_ms_;
   int liveness_;
   pid_t pid_ = -1;
+  std::string metrics_;  // --metrics address; empty = off
   std::unique_ptr<AdminClient> client_;
 };
 

@@ -2,6 +2,9 @@
 
 #include <httplib.h>
 
+#include <thread>
+
+#include "metrics/hot_counters.h"
 #include "metrics/probe_server.h"
 #include "metrics/registry.h"
 
@@ -30,6 +33,49 @@ TEST(MetricsTest, RendersCountersGaugesAndCumulativeHistograms) {
   EXPECT_NE(text.find("d_seconds_bucket{le=\"+Inf\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("d_seconds_count 3\n"), std::string::npos);
   EXPECT_EQ(text.find("undeclared"), std::string::npos);
+}
+
+TEST(MetricsTest, DurationHistogramFoldsIntoTheRegistryWithItsBounds) {
+  DurationHistogram h;
+  h.observeNs(5'000);          // <= 10 µs
+  h.observeNs(10'000);         // le is inclusive
+  h.observeNs(300'000);        // <= 500 µs
+  h.observeNs(2'000'000'000);  // above 1 s: only in +Inf
+  h.observeNs(-5);             // a clock step counts as 0
+  const DurationHistogram::Snapshot s = h.snapshot();
+  ASSERT_EQ(s.buckets.size(), hopBucketsSeconds().size());
+  EXPECT_EQ(s.count, 5u);
+  EXPECT_EQ(s.buckets[0], 3u);
+  EXPECT_EQ(s.buckets[5], 1u);
+  EXPECT_NEAR(s.sum_seconds, 2.000315, 1e-9);
+  MetricsRegistry m;
+  m.declare("h_seconds", MetricType::kHistogram, "H.", hopBucketsSeconds());
+  m.setHistogram("h_seconds", {{"stage", "s"}}, s.buckets, s.count, s.sum_seconds);
+  m.setHistogram("h_seconds", {{"stage", "bad"}}, {1, 2}, 3, 1);  // wrong size: ignored
+  const std::string text = m.render();
+  EXPECT_NE(text.find("h_seconds_bucket{stage=\"s\",le=\"1e-05\"} 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("h_seconds_bucket{stage=\"s\",le=\"1\"} 4\n"), std::string::npos);
+  EXPECT_NE(text.find("h_seconds_bucket{stage=\"s\",le=\"+Inf\"} 5\n"), std::string::npos);
+  EXPECT_NE(text.find("h_seconds_count{stage=\"s\"} 5\n"), std::string::npos);
+  EXPECT_EQ(text.find("bad"), std::string::npos);
+}
+
+TEST(MetricsTest, HotCountersAddFromManyThreads) {
+  Counter c;
+  Gauge g;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10000; ++i) {
+        c.add();
+        g.add(1);
+        g.add(-1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(c.load(), 40000u);
+  EXPECT_EQ(g.load(), 0);
 }
 
 TEST(ProbeServerTest, ServesMetricsLiveAndReadyWithReason) {

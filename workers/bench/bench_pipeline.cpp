@@ -26,6 +26,7 @@ struct InProcessPipeline::Node {
   std::unique_ptr<transport::TransportContext> context;
   std::unique_ptr<hal::Backend> backend;
   std::unique_ptr<Clock> clock;
+  workers::WorkerMetrics metrics;  // outlives the worker and its stages
   std::unique_ptr<workers::Worker> worker;
   std::thread thread;
 };
@@ -42,13 +43,17 @@ Result<std::unique_ptr<InProcessPipeline>> InProcessPipeline::start(const Topolo
     SPIKELINE_ASSIGN_OR_RETURN(node->context, transport::makeTransportContext(1));
     SPIKELINE_ASSIGN_OR_RETURN(node->backend, hal::makeCpuBackend(hal::CpuOptions{threads, -1.0}));
     node->clock = makeSystemClock();
-    auto stages = monolith ? workers::prepareMonolith(*node->backend, topology)
+    // Measured as deployed: the worker's counters and per-operator timing on (decision 0007).
+    const workers::OperatorTiming timing{&node->metrics, node->clock.get()};
+    auto stages = monolith ? workers::prepareMonolith(*node->backend, topology, timing)
                            : workers::prepareStages(*node->backend, topology,
-                                                    {topology.stages[k].name}, routes);
+                                                    {topology.stages[k].name}, routes, false,
+                                                    timing);
     if (!stages.isOk()) return stages.status();
     workers::WorkerOptions wo;
     wo.name = "bench-" + std::to_string(k);
     wo.threads = threads;
+    wo.metrics = &node->metrics;
     SPIKELINE_ASSIGN_OR_RETURN(node->worker,
                                workers::Worker::make(*node->context, *node->clock, *node->backend,
                                                      topology, std::move(stages).value(), wo));

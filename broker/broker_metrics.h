@@ -1,0 +1,29 @@
+// The broker's Prometheus metrics (issue 12): counters derived from the events it records (one
+// place sees every worker_down, hardware_fault, routes, promoted, deploy...) and gauges of the
+// state after each recompute. Pure functions over values plus the thread-safe registry; called
+// on the broker loop's thread, never per data frame. Thread safety: as MetricsRegistry.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "broker/state.h"
+#include "metrics/registry.h"
+
+namespace spikeline::broker {
+
+// Declares every family below (call once per registry).
+void declareBrokerMetrics(metrics::MetricsRegistry& registry);
+// Counts one recorded event: spikeline_broker_events_total{kind} and its dedicated counter.
+void countBrokerEvent(metrics::MetricsRegistry& registry, const BrokerEvent& event);
+// Workers by state: "serving" (routed), "standby", "idle" (up, no pool) and "down"; every state
+// is present (0 when none).
+std::map<std::string, size_t> workersByState(const std::map<std::string, WorkerInfo>& workers,
+                                             const PlacementMap& placement,
+                                             const HealthSnapshot& health);
+// The gauges after a recompute: route epoch, workers by state, placement problems.
+void setBrokerGauges(metrics::MetricsRegistry& registry, uint64_t route_epoch,
+                     const std::map<std::string, size_t>& by_state, size_t placement_problems);
+
+}  // namespace spikeline::broker
