@@ -212,6 +212,7 @@ spikeline is serving ${#files[@]} models: ${names[*]}
 Try it (the first Fashion-MNIST test image, an ankle boot = class 9):
   curl -s http://127.0.0.1:$HTTP_PORT/v2/models/fmnist-scnn
   curl -s -H 'Content-Type: application/json' -d @$EXAMPLE http://127.0.0.1:$HTTP_PORT/v2/models/fmnist-scnn/infer
+  /usr/bin/python3 scripts/grpc_infer.py 127.0.0.1:$GRPC_PORT fmnist-scnn 5     # a gRPC client (OIP v2)
   $BIN_CLI routes --broker $BROKER
   $BIN_LOADGEN --broker $BROKER --topology topology/models/fmnist_scnn.yaml --input fmnist --rate 100 --duration 10
 EOF
