@@ -18,6 +18,8 @@ constexpr const char* kPlacementFailures = "spikeline_broker_placement_failures_
 constexpr const char* kEpoch = "spikeline_broker_route_epoch";
 constexpr const char* kWorkers = "spikeline_broker_workers";
 constexpr const char* kProblems = "spikeline_broker_placement_problems";
+constexpr const char* kFallbackReplicas = "spikeline_broker_fallback_replicas";
+constexpr const char* kFallbacks = "spikeline_broker_fallbacks_total";
 
 // Event kinds the broker records (broker/README.md); anything else counts as "other" so the
 // label stays bounded.
@@ -45,7 +47,14 @@ void declareBrokerMetrics(metrics::MetricsRegistry& r) {
   r.declare(kEpoch, MetricType::kGauge, "Epoch of the route table the broker publishes.");
   r.declare(kWorkers, MetricType::kGauge, "Registered workers by state.");
   r.declare(kProblems, MetricType::kGauge, "Placement problems of the last recompute.");
-  for (const char* c : {kRouteChanges, kFailovers, kDeploys, kUndeploys}) r.setTotal(c, {}, 0);
+  r.declare(kFallbackReplicas, MetricType::kGauge,
+            "Serving replicas on a fallback backend (not the first their placement lists), by "
+            "backend.");
+  r.declare(kFallbacks, MetricType::kCounter,
+            "Backend fallbacks: serving replicas moved onto a fallback backend.");
+  for (const char* c : {kRouteChanges, kFailovers, kDeploys, kUndeploys, kFallbacks}) {
+    r.setTotal(c, {}, 0);
+  }
 }
 
 void countBrokerEvent(metrics::MetricsRegistry& r, const BrokerEvent& e) {
@@ -82,6 +91,45 @@ std::map<std::string, size_t> workersByState(const std::map<std::string, WorkerI
     ++out[serving ? "serving" : "standby"];
   }
   return out;
+}
+
+std::map<std::string, size_t> fallbackReplicas(const std::vector<DeployedModel>& models,
+                                               const std::map<std::string, WorkerInfo>& workers,
+                                               const PlacementMap& placement) {
+  std::map<std::string, size_t> out;
+  for (BackendKind b : {BackendKind::kCpu, BackendKind::kCuda, BackendKind::kChip}) {
+    out[std::string(backendKindName(b))] = 0;
+  }
+  std::map<OperatorId, BackendKind> preferred;  // first model (ModelRef order) wins
+  for (const DeployedModel& m : models) {
+    for (const DeployedStage& s : m.stages) {
+      if (!s.placement.backends.empty()) preferred.emplace(s.pool, s.placement.backends[0]);
+    }
+  }
+  std::map<WorkerId, BackendKind> backend_of;
+  for (const auto& [name, w] : workers) backend_of[w.id] = w.backend;
+  for (const auto& [pool, a] : placement.pools) {
+    auto want = preferred.find(pool);
+    if (want == preferred.end()) continue;
+    for (const WorkerId& w : a.serving) {
+      auto b = backend_of.find(w);
+      if (b != backend_of.end() && b->second != want->second) {
+        ++out[std::string(backendKindName(b->second))];
+      }
+    }
+  }
+  return out;
+}
+
+void setFallbackMetrics(metrics::MetricsRegistry& r, const std::map<std::string, size_t>& by_backend,
+                        size_t& previous_total) {
+  size_t total = 0;
+  for (const auto& [backend, n] : by_backend) {
+    r.set(kFallbackReplicas, {{"backend", backend}}, double(n));
+    total += n;
+  }
+  if (total > previous_total) r.increment(kFallbacks, {}, double(total - previous_total));
+  previous_total = total;
 }
 
 void setBrokerGauges(metrics::MetricsRegistry& r, uint64_t route_epoch,

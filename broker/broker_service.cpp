@@ -156,6 +156,8 @@ void BrokerService::State::recompute(Outbox& out) {
   if (options.metrics != nullptr) {
     setBrokerGauges(*options.metrics, routes.epoch,
                     workersByState(workers, placement, health_now), last_errors.size());
+    setFallbackMetrics(*options.metrics, fallbackReplicas(summaries(), workers, placement),
+                       fallback_replicas);
   }
   for (const auto& [name, w] : workers) {
     if (!health_now.isUp(w.id)) continue;

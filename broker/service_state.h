@@ -33,6 +33,7 @@ struct BrokerService::State {
   HealthSnapshot last_health;
   wire::RouteTable routes;
   std::vector<std::string> last_errors;  // placement errors of the last recompute
+  size_t fallback_replicas = 0;          // serving on a fallback backend, last recompute
   bool dirty = false;                    // some store write failed: catch up later
   uint64_t synced_connections = 0;       // store connectionCount() when last in sync
   std::vector<std::pair<BrokerEvent, int64_t>> pending_events;

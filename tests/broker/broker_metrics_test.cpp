@@ -47,5 +47,41 @@ TEST(BrokerMetricsTest, WorkersByStateFromPlacementAndHealth) {
   EXPECT_EQ(r.value("spikeline_broker_placement_problems", {}), 1);
 }
 
+TEST(BrokerMetricsTest, FallbackReplicasAreThoseOffTheFirstListedBackend) {
+  std::map<std::string, WorkerInfo> workers;
+  workers["chip-0"] = WorkerInfo{WorkerId{"chip-0"}, BackendKind::kChip};
+  workers["cpu-0"] = WorkerInfo{WorkerId{"cpu-0"}, BackendKind::kCpu};
+  workers["cpu-1"] = WorkerInfo{WorkerId{"cpu-1"}, BackendKind::kCpu};
+  OperatorId features, classifier;
+  features.value = 1;
+  classifier.value = 2;
+  DeployedModel m;
+  m.stages.push_back(DeployedStage{"features", features, {}, Placement{{BackendKind::kChip, BackendKind::kCpu}}});
+  m.stages.push_back(DeployedStage{"classifier", classifier, {}, Placement{{BackendKind::kCpu}}});
+  PlacementMap placement;
+  placement.pools[features] = PoolAssignment{{WorkerId{"chip-0"}}, {WorkerId{"cpu-1"}}};
+  placement.pools[classifier] = PoolAssignment{{WorkerId{"cpu-0"}}, {}};
+  metrics::MetricsRegistry r;
+  declareBrokerMetrics(r);
+  size_t previous = 0;
+  setFallbackMetrics(r, fallbackReplicas({m}, workers, placement), previous);
+  EXPECT_EQ(r.value("spikeline_broker_fallback_replicas", {{"backend", "cpu"}}), 0);
+  EXPECT_EQ(r.value("spikeline_broker_fallbacks_total", {}), 0);
+  // The chip fails: its standby on the CPU (a fallback backend) is promoted.
+  placement.pools[features] = PoolAssignment{{WorkerId{"cpu-1"}}, {}};
+  setFallbackMetrics(r, fallbackReplicas({m}, workers, placement), previous);
+  EXPECT_EQ(r.value("spikeline_broker_fallback_replicas", {{"backend", "cpu"}}), 1);
+  EXPECT_EQ(r.value("spikeline_broker_fallbacks_total", {}), 1);
+  setFallbackMetrics(r, fallbackReplicas({m}, workers, placement), previous);  // unchanged
+  EXPECT_EQ(r.value("spikeline_broker_fallbacks_total", {}), 1);
+  // Back on the chip, then off it again: a second fallback.
+  placement.pools[features] = PoolAssignment{{WorkerId{"chip-0"}}, {}};
+  setFallbackMetrics(r, fallbackReplicas({m}, workers, placement), previous);
+  EXPECT_EQ(r.value("spikeline_broker_fallback_replicas", {{"backend", "cpu"}}), 0);
+  placement.pools[features] = PoolAssignment{{WorkerId{"cpu-1"}}, {}};
+  setFallbackMetrics(r, fallbackReplicas({m}, workers, placement), previous);
+  EXPECT_EQ(r.value("spikeline_broker_fallbacks_total", {}), 2);
+}
+
 }  // namespace
 }  // namespace spikeline::broker
