@@ -1,6 +1,7 @@
 #include "broker/broker_service.h"
 
 #include <algorithm>
+#include <ctime>
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
@@ -20,6 +21,19 @@ std::string encodeTable(const wire::RouteTable& t) {
 }
 
 bool isFaultReason(const std::string& reason) { return reason.rfind("hardware fault", 0) == 0; }
+
+// Distinct (peer, kind) refusals remembered for log-once; the set is cleared when full.
+constexpr size_t kMaxRefusalsLogged = 1024;
+
+// "2026-11-30T18:29:17Z" (UTC) for wall-clock nanoseconds.
+std::string utcTime(int64_t wall_ns) {
+  const std::time_t t = static_cast<std::time_t>(wall_ns / 1'000'000'000);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 }  // namespace
 
@@ -101,8 +115,17 @@ std::vector<WorkerInfo> BrokerService::State::workerList() const {
 }
 
 std::string BrokerService::State::peerOf(const std::string& worker) const {
-  auto it = peers.find(worker);
-  return it == peers.end() ? worker : it->second;  // agents use their name as routing id
+  auto it = sessions.find(worker);
+  return it == sessions.end() ? std::string() : it->second.peer;
+}
+
+void BrokerService::State::refuse(const std::string& peer, const std::string& worker,
+                                  const std::string& what, const Status& status, Outbox& out) {
+  out.to_peers.emplace_back(peer, errorReply(0, status));
+  if (refusals_logged.size() >= kMaxRefusalsLogged) refusals_logged.clear();
+  if (!refusals_logged.insert({peer, what}).second) return;
+  spdlog::warn("refused {} for worker '{}': {}", what, worker, status.message());
+  event({"refused", worker, what + ": " + status.message()});
 }
 
 Assignment BrokerService::State::assignmentFor(const std::string& worker) const {
@@ -164,7 +187,9 @@ void BrokerService::State::recompute(Outbox& out) {
     Assignment a = assignmentFor(name);
     auto it = sent.find(name);
     if (it != sent.end() && it->second == a) continue;
-    out.to_peers.emplace_back(peerOf(name), encodeAssignment(a));
+    const std::string peer = peerOf(name);
+    if (peer.empty()) continue;  // no session yet: sent when it registers
+    out.to_peers.emplace_back(peer, encodeAssignment(a));
     sent[name] = std::move(a);
   }
 }
@@ -209,22 +234,69 @@ Status BrokerService::restore(Outbox& out) {
 
 namespace {
 
+// The session `peer` must hold to speak for `worker`; a refusal (already_exists: the agent
+// stops claiming the name) or, for a known worker without a session (broker restarted),
+// not_found (the agent registers again). True when `peer` is the session.
+bool fromSession(BrokerService::State& s, const std::string& peer, const std::string& worker,
+                 const std::string& what, Outbox& out) {
+  auto it = s.sessions.find(worker);
+  if (it == s.sessions.end()) {
+    out.to_peers.emplace_back(
+        peer, errorReply(0, notFound(what + ": worker '" + worker + "' has no session; register")));
+    return false;
+  }
+  if (it->second.peer == peer) return true;
+  s.refuse(peer, worker, what,
+           alreadyExists(what + " for worker '" + worker +
+                         "' refused: it does not come from the connection that registered it (" +
+                         utcTime(it->second.registered_ns) + " from " + it->second.endpoint + ")"),
+           out);
+  return false;
+}
+
+// Register options (an optional third part, JSON): {"replace": true} takes over a name held
+// by a live session (`spikeline-worker --replace`).
+bool wantsReplace(const Parts& parts) {
+  if (parts.size() < 3) return false;
+  auto j = nlohmann::json::parse(parts[2], nullptr, false);
+  if (!j.is_object()) return false;
+  auto it = j.find("replace");
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
 void onRegister(BrokerService::State& s, const std::string& peer, const wire::RegisterWorker& r,
-                Outbox& out) {
+                bool replace, Outbox& out) {
   if (r.worker.name.empty() || r.data_endpoint.empty()) {
     out.to_peers.emplace_back(
         peer, errorReply(0, invalidArgument("register: worker name and data endpoint "
                                             "are required")));
     return;
   }
+  const std::string& name = r.worker.name;
+  auto held = s.sessions.find(name);
+  const bool live = held != s.sessions.end() && held->second.peer != peer &&
+                    s.workers.count(name) > 0 && s.health.snapshot().isUp(r.worker);
+  if (live && !replace) {
+    s.refuse(peer, name, "registration",
+             alreadyExists("worker name '" + name + "' is held by a live session (registered " +
+                           utcTime(held->second.registered_ns) + " from " +
+                           held->second.endpoint + "); start with --replace to take it over"),
+             out);
+    return;
+  }
+  if (live) {
+    s.event({"replaced", name,
+             "session from " + held->second.endpoint + " ended by --replace from " +
+                 r.data_endpoint});
+  }
   WorkerInfo info{r.worker, r.backend, r.capacity, r.data_endpoint, r.node, r.precisions};
-  const bool known = s.workers.count(r.worker.name) > 0;
-  s.workers[r.worker.name] = info;
-  s.peers[r.worker.name] = peer;
-  s.sent.erase(r.worker.name);
+  const bool known = s.workers.count(name) > 0;
+  s.workers[name] = info;
+  s.sessions[name] = {peer, s.clock.wallNs(), r.data_endpoint};
+  s.sent.erase(name);
   s.health.markRegistered(r.worker);
   s.persist([&] { return s.store.putWorker(info); });
-  s.event({known ? "reregistered" : "registered", r.worker.name,
+  s.event({known ? "reregistered" : "registered", name,
            std::string(backendKindName(r.backend)) + " capacity " + std::to_string(r.capacity) +
                " at " + r.data_endpoint + " on " + r.node});
   s.recompute(out);
@@ -232,6 +304,8 @@ void onRegister(BrokerService::State& s, const std::string& peer, const wire::Re
 
 void onHeartbeat(BrokerService::State& s, const std::string& peer, const wire::Heartbeat& hb,
                  Outbox& out) {
+  if (s.workers.count(hb.worker.name) > 0 && !fromSession(s, peer, hb.worker.name, "heartbeat", out))
+    return;
   const bool was_up = s.health.snapshot().isUp(hb.worker);
   Status st = s.health.observeHeartbeat(hb.worker, hb.seq);
   if (st.code() == StatusCode::kNotFound) {
@@ -242,7 +316,6 @@ void onHeartbeat(BrokerService::State& s, const std::string& peer, const wire::H
     spdlog::debug("{}", st.toString());
     return;
   }
-  s.peers[hb.worker.name] = peer;
   if (hb.health == wire::BackendHealth::kFailed) {
     (void)s.health.reportFault(hb.worker, "heartbeat reports the backend failed");
     s.event({"hardware_fault", hb.worker.name, "heartbeat reports the backend failed"});
@@ -253,13 +326,15 @@ void onHeartbeat(BrokerService::State& s, const std::string& peer, const wire::H
   }
 }
 
-void onDeregister(BrokerService::State& s, const wire::Deregister& d, Outbox& out) {
+void onDeregister(BrokerService::State& s, const std::string& peer, const wire::Deregister& d,
+                  Outbox& out) {
   if (!s.workers.count(d.worker.name)) {
     spdlog::warn("deregister from unknown worker '{}' ignored", d.worker.name);
     return;
   }
+  if (!fromSession(s, peer, d.worker.name, "deregister", out)) return;
   s.workers.erase(d.worker.name);
-  s.peers.erase(d.worker.name);
+  s.sessions.erase(d.worker.name);
   s.sent.erase(d.worker.name);
   s.health.forget(d.worker);
   s.persist([&] { return s.store.deleteWorker(d.worker); });
@@ -273,6 +348,10 @@ void onFault(BrokerService::State& s, const std::string& peer, const wire::Hardw
       std::string(backendKindName(f.backend)) + (f.whole_device ? " whole device" : " cores");
   for (auto c : f.failed_cores) detail += " " + std::to_string(c);
   if (!f.detail.empty()) detail += ": " + f.detail;
+  if (s.workers.count(f.worker.name) > 0 &&
+      !fromSession(s, peer, f.worker.name, "hardware fault", out)) {
+    return;
+  }
   Status st = s.health.reportFault(f.worker, detail);
   if (!st.isOk()) {
     spdlog::warn("{}", st.toString());
@@ -292,7 +371,7 @@ void BrokerService::onMessage(const std::string& peer, const Parts& parts, Outbo
     handleAdmin(s, peer, parts, out);
     return;
   }
-  if (parts[0] != kTagWire || parts.size() != 2) {
+  if (parts[0] != kTagWire || parts.size() < 2 || parts.size() > 3) {
     spdlog::warn("peer sent a message with unknown tag or shape; ignored");
     return;
   }
@@ -303,11 +382,11 @@ void BrokerService::onMessage(const std::string& peer, const Parts& parts, Outbo
     return;
   }
   if (auto* r = std::get_if<wire::RegisterWorker>(&*msg)) {
-    onRegister(s, peer, *r, out);
+    onRegister(s, peer, *r, wantsReplace(parts), out);
   } else if (auto* hb = std::get_if<wire::Heartbeat>(&*msg)) {
     onHeartbeat(s, peer, *hb, out);
   } else if (auto* d = std::get_if<wire::Deregister>(&*msg)) {
-    onDeregister(s, *d, out);
+    onDeregister(s, peer, *d, out);
   } else if (auto* f = std::get_if<wire::HardwareFault>(&*msg)) {
     onFault(s, peer, *f, out);
   } else {

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,7 +28,16 @@ struct BrokerService::State {
   HealthTracker health;
   std::map<ModelRef, StoredModel> models;
   std::map<std::string, WorkerInfo> workers;
-  std::map<std::string, std::string> peers;  // worker name -> ROUTER routing id
+  // A worker's session: the ROUTER connection (routing id) its accepted registration came
+  // from. Heartbeats, faults and deregistration naming the worker are accepted only from it
+  // (docs/decisions/0008). In memory only: after a broker restart workers register again.
+  struct Session {
+    std::string peer;
+    int64_t registered_ns = 0;  // wall clock
+    std::string endpoint;       // the data endpoint it registered
+  };
+  std::map<std::string, Session> sessions;  // worker name -> its session
+  std::set<std::pair<std::string, std::string>> refusals_logged;  // (peer, what): log once
   std::map<std::string, Assignment> sent;    // last assignment sent to each worker
   PlacementMap placement;
   HealthSnapshot last_health;
@@ -49,7 +59,12 @@ struct BrokerService::State {
   // Placement, routes and assignments after any change; publishes a newer route table.
   void recompute(Outbox& out);
   Assignment assignmentFor(const std::string& worker) const;
+  // The session's routing id, or "" when the worker has no session (nothing is sent then).
   std::string peerOf(const std::string& worker) const;
+  // Refuses a message from `peer` about `worker` with `status`: an error reply always; a
+  // warning and a `refused` event once per (peer, what), so a repeating peer cannot drown them.
+  void refuse(const std::string& peer, const std::string& worker, const std::string& what,
+              const Status& status, Outbox& out);
   void publishRoutes(Outbox& out);
   std::vector<DeployedModel> summaries() const;
   std::vector<WorkerInfo> workerList() const;

@@ -80,6 +80,13 @@ broker::AgentCallbacks makeCallbacks(Shared& sh) {
     std::lock_guard<std::mutex> lock(sh.worker_mu);
     for (const ModelRef& m : expect) sh.worker->expect(m);
   };
+  cb.on_refused = [&sh](const std::string& message) {
+    spdlog::error("{}: {}", sh.name, message);
+    sh.refused.store(true);
+    sh.run_stop.store(true);
+    std::lock_guard<std::mutex> lock(sh.mu);
+    sh.cv.notify_all();
+  };
   cb.on_routes = [&sh](const wire::RouteTable& table) {
     std::vector<ModelRef> models;
     {
@@ -100,7 +107,7 @@ std::optional<Assignment> awaitAssignment(Shared& sh, const std::atomic<bool>& s
   spdlog::info("{}: serving nothing until the broker assigns stages", sh.name);
   auto next_log = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   std::unique_lock<std::mutex> lock(sh.mu);
-  while (!stop.load()) {
+  while (!stop.load() && !sh.refused.load()) {
     if (sh.assignment.has_value() && sh.assignment->role != AssignmentRole::kNone &&
         !sh.assignment->stages.empty()) {
       return sh.assignment;

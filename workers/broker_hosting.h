@@ -45,6 +45,7 @@ struct Shared {
   std::vector<std::string> hosted_stages;  // "model/stage", guarded by mu
   std::atomic<broker::BrokerAgent*> agent{nullptr};
   std::atomic<bool> fault_reported{false};
+  std::atomic<bool> refused{false};  // the broker refused our session: end serving
 
   // "model/stage" of each stage `a` asks this worker to host (none for role none).
   static std::vector<std::string> stagesOf(const Assignment& a);

@@ -45,6 +45,7 @@ broker::AgentOptions agentOptions(const BrokerModeOptions& o, const std::string&
   a.self.data_endpoint = o.advertise.empty() ? endpoint : o.advertise;
   a.self.node = o.node.empty() ? hostName() : o.node;
   a.self.precisions = backend.info().precisions;
+  a.replace = o.replace;
   return a;
 }
 
@@ -94,6 +95,7 @@ int runAgentAndServe(BrokerModeOptions& o, Shared& sh, Plane& plane,
   Result<std::string> routes =
       o.broker_routes.empty() ? defaultRoutesEndpoint(o.broker) : Result<std::string>(o.broker_routes);
   if (!routes.isOk()) return spdlog::error("{}", routes.status().toString()), 2;
+  constexpr int kRefusedExitCode = 4;
   auto dir = makeWorkDir(o.work_dir, o.worker.name);
   if (!dir.isOk()) return spdlog::error("{}", dir.status().toString()), 2;
   sh.dir = *dir;
@@ -111,7 +113,7 @@ int runAgentAndServe(BrokerModeOptions& o, Shared& sh, Plane& plane,
   for (std::optional<Assignment> a = awaitAssignment(sh, stop); a.has_value();
        a = awaitAssignment(sh, stop)) {
     sh.rehost.store(false);
-    sh.run_stop.store(stop.load());
+    sh.run_stop.store(stop.load() || sh.refused.load());
     Status hosted = hostAssignment(sh, *a, **agent);
     if (!hosted.isOk()) {
       spdlog::error("{}: cannot host the assignment: {}", o.worker.name, hosted.toString());
@@ -124,7 +126,7 @@ int runAgentAndServe(BrokerModeOptions& o, Shared& sh, Plane& plane,
       code = 1;
       break;
     }
-    if (stop.load() || !sh.rehost.load()) break;
+    if (stop.load() || sh.refused.load() || !sh.rehost.load()) break;
     {
       std::lock_guard<std::mutex> lock(sh.mu);
       sh.hosting = false;
@@ -143,6 +145,11 @@ int runAgentAndServe(BrokerModeOptions& o, Shared& sh, Plane& plane,
   monitor_stop.store(true);
   mon.join();
   sh.agent.store(nullptr);
+  if (sh.refused.load()) {
+    spdlog::error("{}: the broker refused this worker: {}", o.worker.name, (*agent)->refusal());
+    (*agent)->stop("refused", /*deregister=*/false);
+    return kRefusedExitCode;
+  }
   (*agent)->stop(code == 0 ? "sigterm" : "error");
   spdlog::info("{}: deregistered from the broker", o.worker.name);
   return code;

@@ -25,6 +25,7 @@ struct BrokerModeOptions {
   std::string advertise;      // data endpoint told to the broker; empty = the bound one
   std::string node;           // node name for placement spreading; empty = hostname
   std::string work_dir;       // where assignments are materialized; empty = a temp dir
+  bool replace = false;       // take the name over from a live session (docs/decisions/0008)
   BackendChoice backend;
   WorkerOptions worker;
   // Called with the backend once it is up and with nullptr before it is destroyed (the
@@ -33,7 +34,8 @@ struct BrokerModeOptions {
 };
 
 
-// Runs the worker in broker mode until `stop`; returns the process exit code.
+// Runs the worker in broker mode until `stop`; returns the process exit code (4 when the broker
+// refused the session: the name is held by another live session).
 int serveWithBroker(BrokerModeOptions options, const std::atomic<bool>& stop);
 
 }  // namespace spikeline::workers

@@ -59,6 +59,7 @@ struct Flags {
   std::string routes;
   std::vector<std::string> stages;
   bool monolith = false;
+  bool replace = false;  // --replace: take the name over from a live session
   int64_t received_timeout_ms = 50;
   int64_t drain_timeout_ms = 5000;
   std::string metrics;  // --metrics HOST:PORT; empty = off
@@ -81,6 +82,8 @@ void addFlags(CLI::App& app, Flags& f) {
   app.add_option("--log-level", f.log_level, "trace|debug|info|warn|error|off");
   app.add_option("--routes", f.routes, "static route file (YAML); exactly one of --routes/--broker");
   app.add_option("--stage", f.stages, "stage to host (repeatable; default: all)");
+  app.add_flag("--replace", f.replace,
+               "with --broker: take the worker name over from a live session (it is ended)");
   app.add_flag("--monolith", f.monolith, "run every stage in this process, no sockets between");
   app.add_option("--chip-cores", f.backend.chip_cores, "emulated chip: cores")->default_val(128);
   app.add_option("--chip-name", f.backend.chip_name, "emulated chip: name")->default_val("emu0");
@@ -102,6 +105,7 @@ int serveBroker(Flags& f, Probe& probe) {
   o.advertise = f.advertise;
   o.node = f.node;
   o.work_dir = f.work_dir;
+  o.replace = f.replace;
   o.backend = f.backend;
   o.worker = f.worker;
   o.worker.metrics = &probe.data_plane;

@@ -1,8 +1,10 @@
 #include "broker/agent/broker_agent.h"
 
 #include <atomic>
+#include <cstdio>
 #include <chrono>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +14,17 @@
 
 namespace spikeline::broker {
 namespace {
+
+// A routing id unique to this agent: the worker's name plus 64 random bits, so a second process
+// started under the same name is a different connection to the broker, never a handover of
+// this one (docs/decisions/0008).
+std::string sessionRoutingId(const std::string& name) {
+  std::random_device rd;
+  const uint64_t bits = (uint64_t{rd()} << 32) ^ rd();
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(bits));
+  return name + "/" + hex;
+}
 
 std::string bytesOf(const wire::Message& m) {
   auto buf = wire::encode(m);
@@ -32,7 +45,7 @@ class BrokerAgentImpl final : public BrokerAgent {
     const std::string inproc = "inproc://broker-agent";
     for (auto* s : {&sub_, &inner_, &outer_}) s->set(zmq::sockopt::linger, 0);
     dealer_.set(zmq::sockopt::linger, 300);  // lets a Deregister leave on stop()
-    dealer_.set(zmq::sockopt::routing_id, options_.self.worker.name);
+    dealer_.set(zmq::sockopt::routing_id, sessionRoutingId(options_.self.worker.name));
     sub_.set(zmq::sockopt::subscribe, kTagRoutes);
     inner_.bind(inproc);
     outer_.connect(inproc);
@@ -51,6 +64,10 @@ class BrokerAgentImpl final : public BrokerAgent {
     return assignment_;
   }
   bool connected() const override { return connected_.load(); }
+  std::string refusal() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return refusal_;
+  }
 
   void reportFault(const wire::HardwareFault& fault) override {
     command({"fault", bytesOf(wire::Message{fault})});
@@ -77,7 +94,9 @@ class BrokerAgentImpl final : public BrokerAgent {
   void sendWire(const wire::Message& m) { detail::sendParts(dealer_, {kTagWire, bytesOf(m)}); }
 
   void registerSelf() {
-    sendWire(wire::Message{options_.self});
+    Parts parts{kTagWire, bytesOf(wire::Message{options_.self})};
+    if (options_.replace) parts.push_back(R"({"replace":true})");
+    detail::sendParts(dealer_, parts);
     requestSnapshot();
   }
   void requestSnapshot() { detail::sendParts(dealer_, {kTagAdmin, R"({"op":"routes","id":0})"}); }
@@ -134,10 +153,24 @@ class BrokerAgentImpl final : public BrokerAgent {
     if (!reply.is_object()) return;
     auto code = reply.find("code");
     if (code != reply.end() && code->is_string() && *code == "not_found") {
-      registerSelf();  // the broker does not know us (it lost us, or we were deregistered)
+      if (!refused_.load()) registerSelf();  // the broker lost us, or we were deregistered
+      return;
+    }
+    if (code != reply.end() && code->is_string() && *code == "already_exists") {
+      onRefused(reply.value("message", std::string("refused by the broker")));
       return;
     }
     if (parts.size() >= 3) applyRoutes(parts[2]);
+  }
+
+  // Another live session holds our name: stop claiming it (no heartbeats, no re-registering).
+  void onRefused(const std::string& message) {
+    if (refused_.exchange(true)) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      refusal_ = message;
+    }
+    if (callbacks_.on_refused) callbacks_.on_refused(message);
   }
 
   // Returns false when the thread should end.
@@ -147,7 +180,7 @@ class BrokerAgentImpl final : public BrokerAgent {
       detail::sendParts(dealer_, {kTagWire, parts[1]});
       return true;
     }
-    if (parts[0] == "stop") {
+    if (parts[0] == "stop" && !refused_.load()) {
       sendWire(
           wire::Message{wire::Deregister{options_.self.worker, parts.size() > 1 ? parts[1] : ""}});
     }
@@ -177,7 +210,7 @@ class BrokerAgentImpl final : public BrokerAgent {
         if (!onCommand(*p)) return;
       }
       if (Clock::now() >= next_beat) {
-        if (!paused_.load()) heartbeat();
+        if (!paused_.load() && !refused_.load()) heartbeat();
         next_beat += interval;
         if (next_beat < Clock::now()) next_beat = Clock::now() + interval;
       }
@@ -200,6 +233,8 @@ class BrokerAgentImpl final : public BrokerAgent {
   uint64_t seq_ = 0;  // agent thread only
   std::atomic<bool> connected_{false};
   std::atomic<bool> paused_{false};
+  std::atomic<bool> refused_{false};  // the broker refused our session
+  std::string refusal_;               // guarded by mu_
   std::atomic<bool> stopped_{false};
   std::thread thread_;
 };

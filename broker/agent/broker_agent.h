@@ -23,7 +23,10 @@ namespace spikeline::broker {
 struct AgentOptions {
   std::string broker_endpoint;  // the broker's ROUTER, e.g. "tcp://broker:5555"
   std::string routes_endpoint;  // the broker's PUB, e.g. "tcp://broker:5556"
-  wire::RegisterWorker self;    // who we are; self.worker.name is also the DEALER routing id
+  wire::RegisterWorker self;    // who we are
+  // Take the name over from a live session (`spikeline-worker --replace`); without it a
+  // registration under a name held by a live session is refused (docs/decisions/0008).
+  bool replace = false;
   int64_t heartbeat_interval_ns = 200'000'000;  // Default: 200 ms (the broker's default)
 };
 
@@ -32,6 +35,9 @@ struct AgentCallbacks {
   std::function<void(const Assignment&)> on_assignment;     // a changed assignment only
   std::function<void(const wire::RouteTable&)> on_routes;   // each newer table
   std::function<void(const InjectFault&)> on_inject_fault;  // `spikeline fault`
+  // The broker refused this agent's session (its name is held by another live session, or
+  // another registration took it over); the agent has stopped heartbeating. Called once.
+  std::function<void(const std::string& message)> on_refused;
 };
 
 class BrokerAgent {
@@ -43,6 +49,8 @@ class BrokerAgent {
   virtual std::optional<Assignment> assignment() const = 0;
   // True once the broker has acknowledged registration (an assignment or routes arrived).
   virtual bool connected() const = 0;
+  // The broker's message when it refused this agent's session (on_refused); "" otherwise.
+  virtual std::string refusal() const = 0;
   // Sends a HardwareFault to the broker now (not at the next heartbeat).
   virtual void reportFault(const wire::HardwareFault& fault) = 0;
   // Reported in every later heartbeat.

@@ -16,7 +16,8 @@
 
 namespace spikeline::broker {
 
-// DEALER -> broker: ["wire", encoded RegisterWorker | Heartbeat | Deregister | HardwareFault].
+// DEALER -> broker: ["wire", encoded RegisterWorker | Heartbeat | Deregister | HardwareFault];
+// a RegisterWorker may carry a third part, JSON options: {"replace": true} (decision 0008).
 inline constexpr const char* kTagWire = "wire";
 // DEALER -> broker: ["admin", request JSON, attachment...]; the broker answers ["reply", ...].
 inline constexpr const char* kTagAdmin = "admin";

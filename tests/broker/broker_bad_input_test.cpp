@@ -15,11 +15,14 @@ using namespace spikeline::broker::testing;  // NOLINT: test helpers
 // A raw DEALER that sends [tag, body], then (when `then_admin` is set) an admin request on the
 // same connection, and returns the last reply JSON (or null after 3 s). The broker handles one
 // connection's messages in order, so the admin reply shows the effect of the first message.
+// A non-empty `routing_id` makes successive exchanges one session (the broker's ROUTER hands the
+// id over to the newest connection), as one worker's agent is.
 json rawExchange(const std::string& endpoint, const std::string& tag, const std::string& body,
-                 const std::string& then_admin = "") {
+                 const std::string& then_admin = "", const std::string& routing_id = "") {
   zmq::context_t ctx;
   zmq::socket_t s(ctx, zmq::socket_type::dealer);
   s.set(zmq::sockopt::linger, 0);
+  if (!routing_id.empty()) s.set(zmq::sockopt::routing_id, routing_id);
   s.set(zmq::sockopt::rcvtimeo, 3000);
   s.connect(endpoint);
   s.send(zmq::buffer(tag), zmq::send_flags::sndmore);
@@ -113,10 +116,11 @@ TEST_F(BrokerBadInputTest, StaleHeartbeatsDoNotReviveAWorker) {
   reg.capacity = 4;
   reg.data_endpoint = "tcp://127.0.0.1:1";
   const std::string workers = R"({"op":"workers","id":99})";
-  json w = rawExchange(broker_.bind(), kTagWire, encoded(reg), workers);
+  const std::string kSession = "w0/session";  // every message from the worker's one session
+  json w = rawExchange(broker_.bind(), kTagWire, encoded(reg), workers, kSession);
   ASSERT_EQ(w["workers"].size(), 1u);
   w = rawExchange(broker_.bind(), kTagWire,
-                  encoded(wire::Heartbeat{WorkerId{"w0"}, 5, 0.0f, {}, {}}), workers);
+                  encoded(wire::Heartbeat{WorkerId{"w0"}, 5, 0.0f, {}, {}}), workers, kSession);
   ASSERT_TRUE(w["workers"][0]["up"].get<bool>());
   ASSERT_TRUE(waitFor([&] {
     auto r = broker_.call({{"op", "workers"}});
@@ -124,11 +128,11 @@ TEST_F(BrokerBadInputTest, StaleHeartbeatsDoNotReviveAWorker) {
   }));
   // A replayed, older heartbeat must not bring it back; a newer one does.
   w = rawExchange(broker_.bind(), kTagWire,
-                  encoded(wire::Heartbeat{WorkerId{"w0"}, 3, 0.0f, {}, {}}), workers);
+                  encoded(wire::Heartbeat{WorkerId{"w0"}, 3, 0.0f, {}, {}}), workers, kSession);
   ASSERT_FALSE(w.is_null());
   EXPECT_FALSE(w["workers"][0]["up"].get<bool>());
   w = rawExchange(broker_.bind(), kTagWire,
-                  encoded(wire::Heartbeat{WorkerId{"w0"}, 6, 0.0f, {}, {}}), workers);
+                  encoded(wire::Heartbeat{WorkerId{"w0"}, 6, 0.0f, {}, {}}), workers, kSession);
   EXPECT_TRUE(w["workers"][0]["up"].get<bool>());
 }
 

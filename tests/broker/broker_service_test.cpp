@@ -120,5 +120,47 @@ TEST_F(BrokerServiceTest, ReconnectedStoreIsRewritten) {
   EXPECT_EQ(store_.workers.count("w0"), 1u);
 }
 
+TEST_F(BrokerServiceTest, MessagesFromAnotherPeerThanTheSessionAreRefused) {
+  registerWorker("w0");
+  const wire::RouteTable routes = service_.routes();
+  wire::HardwareFault f;
+  f.worker = WorkerId{"w0"};
+  f.whole_device = true;
+  send("forger", {kTagWire, encoded(f)});
+  EXPECT_EQ(lastReply("forger")["code"], "already_exists");
+  send("forger", {kTagWire, encoded(wire::Deregister{WorkerId{"w0"}, "forged"})});
+  send("forger", {kTagWire, encoded(wire::Heartbeat{WorkerId{"w0"}, 1, 0.0f,
+                                                     wire::BackendHealth::kFailed, {}})});
+  wire::RegisterWorker r;
+  r.worker = WorkerId{"w0"};
+  r.capacity = 4;
+  r.data_endpoint = "tcp://127.0.0.1:9";
+  send("forger", {kTagWire, encoded(r)});
+  EXPECT_EQ(lastReply("forger")["code"], "already_exists");
+  EXPECT_EQ(service_.routes(), routes);
+  EXPECT_EQ(store_.workers.at("w0").endpoint, "tcp://w0:1");
+  EXPECT_EQ(store_.health.down.size(), 0u);
+  size_t refused = 0;
+  for (const auto& e : store_.events) refused += e.event.kind == "refused";
+  EXPECT_EQ(refused, 4u);  // one per kind of message; repeats are not recorded again
+  send("forger", {kTagWire, encoded(f)});
+  refused = 0;
+  for (const auto& e : store_.events) refused += e.event.kind == "refused";
+  EXPECT_EQ(refused, 4u);
+}
+
+TEST_F(BrokerServiceTest, ReplaceTakesALiveNameOver) {
+  registerWorker("w0");
+  wire::RegisterWorker r;
+  r.worker = WorkerId{"w0"};
+  r.capacity = 4;
+  r.data_endpoint = "tcp://new:1";
+  send("w0-new", {kTagWire, encoded(r), R"({"replace":true})"});
+  EXPECT_EQ(lastReply("w0-new"), nullptr);
+  EXPECT_EQ(service_.routes().models[0].stages[0].replicas[0].endpoint, "tcp://new:1");
+  send("w0", {kTagWire, encoded(wire::Heartbeat{WorkerId{"w0"}, 1, 0.0f, {}, {}})});
+  EXPECT_EQ(lastReply("w0")["code"], "already_exists");
+}
+
 }  // namespace
 }  // namespace spikeline::broker
