@@ -45,6 +45,7 @@ Status runBroker(const ServerOptions& options, Store& store, const Clock& clock,
     router.set(zmq::sockopt::linger, 0);
     pub.set(zmq::sockopt::linger, 0);
     router.set(zmq::sockopt::router_handover, 1);
+    router.set(zmq::sockopt::maxmsgsize, kMaxControlFrameBytes);
     router.bind(options.bind);
     pub.bind(options.pub);
   } catch (const zmq::error_t& e) {

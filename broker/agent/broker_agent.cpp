@@ -45,6 +45,8 @@ class BrokerAgentImpl final : public BrokerAgent {
     const std::string inproc = "inproc://broker-agent";
     for (auto* s : {&sub_, &inner_, &outer_}) s->set(zmq::sockopt::linger, 0);
     dealer_.set(zmq::sockopt::linger, 300);  // lets a Deregister leave on stop()
+    dealer_.set(zmq::sockopt::maxmsgsize, kMaxControlFrameBytes);
+    sub_.set(zmq::sockopt::maxmsgsize, kMaxControlFrameBytes);
     dealer_.set(zmq::sockopt::routing_id, sessionRoutingId(options_.self.worker.name));
     sub_.set(zmq::sockopt::subscribe, kTagRoutes);
     inner_.bind(inproc);

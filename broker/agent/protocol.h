@@ -33,6 +33,13 @@ inline constexpr const char* kTagRoutes = "routes";
 
 using Parts = std::vector<std::string>;
 
+// The largest frame (one part of a message) a control-plane socket accepts (ZMQ_MAXMSGSIZE):
+// the broker's ROUTER, the agents' DEALER and every route SUB. A larger one drops the sender's
+// connection before it is buffered. The largest part is a weight file of a deploy (and of the
+// assignment that carries it); the largest shipped model's is 460 KiB (fmnist_vgg), so 4 MiB
+// leaves ~9x margin. Models with larger weights need a shared-volume reference (decision 0004).
+inline constexpr int64_t kMaxControlFrameBytes = int64_t{4} << 20;
+
 // One stage a worker is to host: the model's YAML and the weight files it references.
 struct AssignedStage {
   ModelRef model;

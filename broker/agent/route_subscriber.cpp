@@ -22,6 +22,7 @@ class RouteSubscriberImpl final : public RouteSubscriber {
         context_(1),
         sub_(context_, zmq::socket_type::sub) {
     sub_.set(zmq::sockopt::linger, 0);
+    sub_.set(zmq::sockopt::maxmsgsize, kMaxControlFrameBytes);
     sub_.set(zmq::sockopt::subscribe, kTagRoutes);
     sub_.connect(options_.routes_endpoint);
     thread_ = std::thread([this] { run(); });

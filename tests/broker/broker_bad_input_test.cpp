@@ -136,5 +136,23 @@ TEST_F(BrokerBadInputTest, StaleHeartbeatsDoNotReviveAWorker) {
   EXPECT_TRUE(w["workers"][0]["up"].get<bool>());
 }
 
+TEST_F(BrokerBadInputTest, OversizedControlMessageIsDroppedWithRssBounded) {
+  const long before_kib = rssKiB(broker_.pid());
+  ASSERT_GT(before_kib, 0);
+  {
+    zmq::context_t ctx;
+    zmq::socket_t s(ctx, zmq::socket_type::dealer);
+    s.set(zmq::sockopt::linger, 2000);
+    s.connect(broker_.bind());
+    std::string huge(size_t{256} << 20, 'x');  // 64x the limit (kMaxControlFrameBytes)
+    s.send(zmq::buffer(std::string(kTagAdmin)), zmq::send_flags::sndmore);
+    s.send(zmq::buffer(huge), zmq::send_flags::none);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  ASSERT_TRUE(broker_.waitReady()) << broker_.log();
+  const long after_kib = rssKiB(broker_.pid());
+  EXPECT_LT(after_kib - before_kib, 64 * 1024) << before_kib << " KiB -> " << after_kib << " KiB";
+}
+
 }  // namespace
 }  // namespace spikeline::broker

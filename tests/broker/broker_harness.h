@@ -59,6 +59,7 @@ class BrokerProcess {
   // The exit status (as waitpid reports it), or -1 when it was not running.
   int stop(int sig = SIGTERM) { return stopProcess(pid_, sig); }
   bool running() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+  pid_t pid() const { return pid_; }
 
   // Restarts the broker (same ports, same Redis) with `--metrics 127.0.0.1:PORT`; returns that
   // address. For tests that scrape the broker.
@@ -168,6 +169,16 @@ inline std::vector<std::string> replicasOf(const json& routes, const std::string
     }
   }
   return out;
+}
+
+// Resident set size of process `pid` in KiB (VmRSS in /proc/PID/status), or -1.
+inline long rssKiB(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
 }
 
 inline bool hasEvent(const json& events, const std::string& kind, const std::string& subject) {
