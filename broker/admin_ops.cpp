@@ -1,6 +1,8 @@
 // Admin requests (docs/decisions/0004, "Admin protocol"): deploy, undeploy, models, routes,
 // workers, events, fault. Input is validated; a bad request gets an error reply, never a crash.
+#include <cstdint>
 #include <cstdlib>
+#include <stdexcept>
 #include <filesystem>
 #include <fstream>
 
@@ -18,6 +20,64 @@ namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
+
+// A request field of the wrong type or out of range; handleAdmin answers invalid_argument with
+// the message, which names the field (never the JSON library's wording).
+struct FieldError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+const json* findField(const json& req, const char* key) {
+  auto it = req.find(key);
+  return it == req.end() || it->is_null() ? nullptr : &*it;
+}
+
+std::string stringField(const json& req, const char* key) {
+  const json* v = findField(req, key);
+  if (v == nullptr) throw FieldError(std::string("'") + key + "' is required");
+  if (!v->is_string()) {
+    throw FieldError(std::string("'") + key + "' must be a string, not " + v->type_name());
+  }
+  return v->get<std::string>();
+}
+
+// An integer in [min, max]; `fallback` when absent.
+uint64_t unsignedField(const json& req, const char* key, uint64_t fallback, uint64_t min,
+                       uint64_t max) {
+  const json* v = findField(req, key);
+  if (v == nullptr) return fallback;
+  const bool in_range = v->is_number_unsigned() && v->get<uint64_t>() >= min &&
+                        v->get<uint64_t>() <= max;
+  if (!in_range) {
+    throw FieldError(std::string("'") + key + "' must be an integer from " + std::to_string(min) +
+                     " to " + std::to_string(max) + ", not " + v->dump());
+  }
+  return v->get<uint64_t>();
+}
+
+bool boolField(const json& req, const char* key, bool fallback) {
+  const json* v = findField(req, key);
+  if (v == nullptr) return fallback;
+  if (!v->is_boolean()) {
+    throw FieldError(std::string("'") + key + "' must be true or false, not " + v->type_name());
+  }
+  return v->get<bool>();
+}
+
+std::vector<std::string> stringsField(const json& req, const char* key) {
+  const json* v = findField(req, key);
+  std::vector<std::string> out;
+  if (v == nullptr) return out;
+  if (!v->is_array()) throw FieldError(std::string("'") + key + "' must be an array of strings");
+  for (const auto& e : *v) {
+    if (!e.is_string()) throw FieldError(std::string("'") + key + "' must be an array of strings");
+    out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+// The most events one `events` request may ask for: the stream's cap (broker/README.md).
+constexpr uint64_t kMaxEventsPerRequest = 10000;
 
 // A relative path with no "..", so attachments cannot escape the scratch directory.
 bool isSafeRelativePath(const std::string& name) {
@@ -49,9 +109,9 @@ Result<Topology> checkDeployment(const StoredModel& m) {
 Parts deploy(BrokerService::State& s, uint64_t id, const json& req, const Parts& parts,
              Outbox& out) {
   StoredModel m;
-  m.file_name = req.at("file_name").get<std::string>();
-  m.yaml = req.at("yaml").get<std::string>();
-  const auto names = req.value("files", std::vector<std::string>{});
+  m.file_name = stringField(req, "file_name");
+  m.yaml = stringField(req, "yaml");
+  const auto names = stringsField(req, "files");
   if (names.size() != parts.size() - 2) {
     return errorReply(
         id, invalidArgument("deploy: " + std::to_string(names.size()) + " file names but " +
@@ -83,8 +143,9 @@ Parts deploy(BrokerService::State& s, uint64_t id, const json& req, const Parts&
 }
 
 Parts undeploy(BrokerService::State& s, uint64_t id, const json& req, Outbox& out) {
-  const std::string name = req.at("model").get<std::string>();
-  const uint32_t version = req.value("version", 0u);  // 0 = every version
+  const std::string name = stringField(req, "model");
+  const auto version = static_cast<uint32_t>(
+      unsignedField(req, "version", 0, 0, UINT32_MAX));  // 0 = every version
   std::vector<ModelRef> gone;
   for (const auto& [ref, m] : s.models) {
     if (ref.name == name && (version == 0 || ref.version == version)) gone.push_back(ref);
@@ -176,7 +237,8 @@ Parts workers(const BrokerService::State& s, uint64_t id) {
 }
 
 Parts events(BrokerService::State& s, uint64_t id, const json& req) {
-  auto got = s.store.readEvents(req.value("count", size_t{50}));
+  const uint64_t count = unsignedField(req, "count", 50, 1, kMaxEventsPerRequest);
+  auto got = s.store.readEvents(static_cast<size_t>(count));
   if (!got) {
     s.dirty = true;  // the store may come back empty: catch up then
     return errorReply(id, got.status());
@@ -193,10 +255,12 @@ Parts events(BrokerService::State& s, uint64_t id, const json& req) {
 }
 
 Parts fault(BrokerService::State& s, uint64_t id, const json& req, Outbox& out) {
-  const std::string worker = req.at("worker").get<std::string>();
+  const std::string worker = stringField(req, "worker");
+  InjectFault f{boolField(req, "whole_chip", true),
+                static_cast<uint32_t>(unsignedField(req, "core", 0, 0, UINT32_MAX)),
+                boolField(req, "permanent", true),
+                static_cast<uint32_t>(unsignedField(req, "failing_runs", 0, 0, UINT32_MAX))};
   if (!s.workers.count(worker)) return errorReply(id, notFound("unknown worker '" + worker + "'"));
-  InjectFault f{req.value("whole_chip", true), req.value("core", 0u), req.value("permanent", true),
-                req.value("failing_runs", 0u)};
   out.to_peers.emplace_back(s.peerOf(worker), encodeInjectFault(f));
   s.event({"fault_injected", worker,
            std::string(f.whole_chip ? "whole chip" : "core " + std::to_string(f.core)) +
@@ -206,7 +270,7 @@ Parts fault(BrokerService::State& s, uint64_t id, const json& req, Outbox& out) 
 
 Parts dispatch(BrokerService::State& s, uint64_t id, const json& req, const Parts& parts,
                Outbox& out) {
-  const std::string op = req.at("op").get<std::string>();
+  const std::string op = stringField(req, "op");
   if (op == "deploy") return deploy(s, id, req, parts, out);
   if (op == "undeploy") return undeploy(s, id, req, out);
   if (op == "models") return models(s, id);
@@ -229,8 +293,13 @@ void handleAdmin(BrokerService::State& s, const std::string& peer, const Parts& 
   uint64_t id = 0;
   try {
     if (!req.is_object()) throw std::invalid_argument("request is not a JSON object");
-    id = req.value("id", uint64_t{0});
+    id = unsignedField(req, "id", 0, 0, UINT64_MAX);
     out.to_peers.emplace_back(peer, dispatch(s, id, req, parts, out));
+  } catch (const FieldError& e) {
+    const std::string op = req.is_object() && req.contains("op") && req["op"].is_string()
+                               ? req["op"].get<std::string>()
+                               : std::string("request");
+    out.to_peers.emplace_back(peer, errorReply(id, invalidArgument(op + ": " + e.what())));
   } catch (const std::exception& e) {
     out.to_peers.emplace_back(peer,
                               errorReply(id, invalidArgument(std::string("admin: ") + e.what())));

@@ -48,11 +48,12 @@ Parts okReply(uint64_t id, const std::string& fields_json, Parts attachments) {
 }
 
 Parts errorReply(uint64_t id, const Status& status) {
+  // Messages may quote names from the wire: invalid UTF-8 is replaced, never thrown on.
   return {kTagReply, nlohmann::json{{"id", id},
                                     {"ok", false},
                                     {"code", std::string(statusCodeName(status.code()))},
                                     {"message", status.message()}}
-                         .dump()};
+                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
 void BrokerService::State::event(const BrokerEvent& e) {
@@ -317,6 +318,11 @@ void onHeartbeat(BrokerService::State& s, const std::string& peer, const wire::H
     return;
   }
   if (hb.health == wire::BackendHealth::kFailed) {
+    // One event per change of state: a worker already down for a fault keeps its precise cause
+    // (the HardwareFault it reported) and the repeated heartbeats record nothing more.
+    const HealthSnapshot now = s.health.snapshot();
+    auto down = now.down.find(hb.worker.name);
+    if (down != now.down.end() && isFaultReason(down->second)) return;
     (void)s.health.reportFault(hb.worker, "heartbeat reports the backend failed");
     s.event({"hardware_fault", hb.worker.name, "heartbeat reports the backend failed"});
     s.recompute(out);
@@ -372,7 +378,10 @@ void BrokerService::onMessage(const std::string& peer, const Parts& parts, Outbo
     return;
   }
   if (parts[0] != kTagWire || parts.size() < 2 || parts.size() > 3) {
-    spdlog::warn("peer sent a message with unknown tag or shape; ignored");
+    spdlog::warn("peer sent a message with unknown tag or shape; refused");
+    out.to_peers.emplace_back(
+        peer, errorReply(0, invalidArgument("unknown message tag or shape: expected [\"wire\", "
+                                            "message] or [\"admin\", request JSON, ...]")));
     return;
   }
   auto msg = wire::decode({reinterpret_cast<const uint8_t*>(parts[1].data()), parts[1].size()});

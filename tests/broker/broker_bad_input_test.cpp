@@ -154,5 +154,15 @@ TEST_F(BrokerBadInputTest, OversizedControlMessageIsDroppedWithRssBounded) {
   EXPECT_LT(after_kib - before_kib, 64 * 1024) << before_kib << " KiB -> " << after_kib << " KiB";
 }
 
+TEST_F(BrokerBadInputTest, NegativeEventCountAndUnknownTagAreAnswered) {
+  json r = rawExchange(broker_.bind(), kTagAdmin, R"({"op":"events","count":-1,"id":99})");
+  EXPECT_EQ(r["code"], "invalid_argument") << r;
+  EXPECT_NE(r["message"].get<std::string>().find("'count'"), std::string::npos) << r;
+  json tag = rawExchange(broker_.bind(), "bogus", "x");
+  EXPECT_EQ(tag["code"], "invalid_argument") << tag;
+  ASSERT_OK_AND_ASSIGN(json events, broker_.call({{"op", "events"}, {"count", 100}}));
+  EXPECT_FALSE(hasEvent(events, "store_recovered", ""));
+}
+
 }  // namespace
 }  // namespace spikeline::broker

@@ -162,5 +162,60 @@ TEST_F(BrokerServiceTest, ReplaceTakesALiveNameOver) {
   EXPECT_EQ(lastReply("w0")["code"], "already_exists");
 }
 
+TEST_F(BrokerServiceTest, WholeChipFaultIsOneEventWhileItPersists) {
+  registerWorker("w0");
+  wire::HardwareFault f;
+  f.worker = WorkerId{"w0"};
+  f.whole_device = true;
+  f.detail = "chip lost";
+  send("w0", {kTagWire, encoded(f)});
+  for (uint64_t seq = 1; seq <= 10; ++seq) {
+    send("w0", {kTagWire, encoded(wire::Heartbeat{WorkerId{"w0"}, seq, 0.0f,
+                                                   wire::BackendHealth::kFailed, {}})});
+  }
+  size_t faults = 0;
+  for (const auto& e : store_.events) faults += e.event.kind == "hardware_fault";
+  EXPECT_EQ(faults, 1u);
+  EXPECT_NE(store_.health.down.at("w0").find("chip lost"), std::string::npos);
+}
+
+TEST_F(BrokerServiceTest, FailedHeartbeatsAloneAreOneEvent) {
+  registerWorker("w0");
+  for (uint64_t seq = 1; seq <= 10; ++seq) {
+    send("w0", {kTagWire, encoded(wire::Heartbeat{WorkerId{"w0"}, seq, 0.0f,
+                                                   wire::BackendHealth::kFailed, {}})});
+  }
+  size_t faults = 0;
+  for (const auto& e : store_.events) faults += e.event.kind == "hardware_fault";
+  EXPECT_EQ(faults, 1u);
+}
+
+TEST_F(BrokerServiceTest, NegativeEventCountIsInvalidAndRecordsNothing) {
+  const size_t events = store_.events.size();
+  send("cli", {kTagAdmin, R"({"op":"events","count":-1,"id":3})"});
+  json r = lastReply("cli");
+  EXPECT_EQ(r["code"], "invalid_argument");
+  EXPECT_EQ(r["message"], "events: 'count' must be an integer from 1 to 10000, not -1");
+  clock_.advanceNs(2000 * kMs);
+  service_.tick(out_);
+  EXPECT_EQ(store_.events.size(), events);  // no store_recovered: nothing failed
+}
+
+TEST_F(BrokerServiceTest, AdminTypeErrorsNameTheField) {
+  send("cli", {kTagAdmin, R"({"op":"undeploy","model":5,"id":2})"});
+  json r = lastReply("cli");
+  EXPECT_EQ(r["code"], "invalid_argument");
+  EXPECT_EQ(r["message"], "undeploy: 'model' must be a string, not number");
+  send("cli", {kTagAdmin, R"({"op":"fault","worker":"w0","core":"x","id":2})"});
+  EXPECT_NE(lastReply("cli")["message"].get<std::string>().find("'core'"), std::string::npos);
+  EXPECT_EQ(lastReply("cli")["message"].get<std::string>().find("json.exception"),
+            std::string::npos);
+}
+
+TEST_F(BrokerServiceTest, UnknownTagGetsAnErrorReply) {
+  send("peer", {"bogus", "x"});
+  EXPECT_EQ(lastReply("peer")["code"], "invalid_argument");
+}
+
 }  // namespace
 }  // namespace spikeline::broker
