@@ -171,12 +171,13 @@ inline std::vector<std::string> replicasOf(const json& routes, const std::string
   return out;
 }
 
-// Resident set size of process `pid` in KiB (VmRSS in /proc/PID/status), or -1.
-inline long rssKiB(pid_t pid) {
+// A memory figure of process `pid` in KiB from /proc/PID/status, or -1: "VmRSS" (resident now)
+// or "VmHWM" (the peak resident set so far, which a message freed after use still shows).
+inline long rssKiB(pid_t pid, const std::string& field = "VmRSS") {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
   }
   return -1;
 }
