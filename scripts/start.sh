@@ -74,7 +74,10 @@ STATE=$(cd "$STATE" && pwd)
 PIDS=$STATE/pids
 if [ -f "$PIDS" ]; then
   owner=$(head -n 1 "$PIDS")
-  if [ -n "$owner" ] && kill -0 "$owner" 2>/dev/null && [ "$owner" != "$$" ]; then
+  # Alive: not a zombie, and still this script (not a reused pid).
+  if [ -n "$owner" ] && [ "$owner" != "$$" ] && [ -r "/proc/$owner/status" ] &&
+     ! grep -q '^State:[[:space:]]*Z' "/proc/$owner/status" &&
+     grep -qa 'start.sh' "/proc/$owner/cmdline" 2>/dev/null; then
     echo "start.sh: already running (pid $owner, $PIDS); stop it with: kill $owner" >&2
     exit 1
   fi
