@@ -527,7 +527,10 @@ class Importer {
                        in.shape.toString());
       }
     }
-    if (model_.ops.empty() || model_.ops.back().name != in.op) {
+    if (model_.ops.empty()) {
+      return invalidArgument("the graph has no operator between its Input and Output");
+    }
+    if (model_.ops.back().name != in.op) {
       return c.error("its input is not the last operator (internal ordering error)");
     }
     final_ = in;

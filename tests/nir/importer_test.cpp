@@ -203,6 +203,18 @@ TEST(NirImporterTest, BadGraphsNameTheNodeAndTheProblem) {
   ImportOptions o = options();
   o.dt = 0;
   EXPECT_EQ(errorOf("lif_norse.nir", o), "--dt: must be > 0");
+  // Input straight into Output: nothing to serve.
+  NirFile empty;
+  empty.version = "1.0.0";
+  NirValue shape;
+  shape.shape = {1};
+  shape.numbers = {3};
+  empty.graph.nodes["input"] = NirNode{"Input", {{"shape", shape}}, nullptr};
+  empty.graph.nodes["output"] = NirNode{"Output", {{"shape", shape}}, nullptr};
+  empty.graph.edges = {{"input", "output"}};
+  Result<ImportedModel> m = importNir(empty, options());
+  ASSERT_FALSE(m.isOk());
+  EXPECT_EQ(m.status().message(), "the graph has no operator between its Input and Output");
 }
 
 }  // namespace
