@@ -1,5 +1,5 @@
-// spikeline: the command-line tool. Subcommands: validate, import-nir and run (cli/nir_commands.h),
-// and the broker commands (deploy, undeploy, models, routes, workers, events, fault;
+// spikeline: the command-line tool. Subcommands: validate, probe (cli/probe_command.h), import-nir
+// and run (cli/nir_commands.h), and the broker commands (deploy, undeploy, models, routes, workers, events, fault;
 // cli/broker_commands.h).
 // Exit codes: 0 ok, 1 a command found problems, 2 bad usage.
 // Exceptions (CLI11's parse errors) are caught here, in main().
@@ -11,6 +11,7 @@
 
 #include "cli/broker_commands_cli.h"
 #include "cli/nir_commands.h"
+#include "cli/probe_command.h"
 #include "cli/validate_command.h"
 
 namespace {
@@ -22,6 +23,21 @@ void addValidateCommand(CLI::App& app, std::vector<std::string>& files, int& exi
   cmd->add_option("files", files, "Model files (YAML, topology schema v1)")->required();
   cmd->callback(
       [&files, &exit_code] { exit_code = spikeline::cli::runValidate(files, std::cout); });
+}
+
+// Registers `probe HOST:PORT [--path P] [--timeout-ms N]`.
+void addProbeCommand(CLI::App& app, spikeline::cli::ProbeCommand& c, int& exit_code) {
+  CLI::App* cmd = app.add_subcommand(
+      "probe", "GET a probe endpoint (default /ready); exit 0 on 2xx, 1 otherwise (healthchecks)");
+  cmd->add_option("address", c.address, "HOST:PORT of a --metrics endpoint or the gateway")
+      ->required();
+  cmd->add_option("--path", c.path, "Path to GET (/ready, /live, /v2/health/ready)")
+      ->capture_default_str();
+  cmd->add_option("--timeout-ms", c.timeout_ms, "Connect and read timeout")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->callback(
+      [&c, &exit_code] { exit_code = spikeline::cli::runProbe(c, std::cout, std::cerr); });
 }
 
 }  // namespace
@@ -36,6 +52,8 @@ int main(int argc, char** argv) {
   spikeline::cli::addBrokerCommands(app, broker_command, exit_code);
   spikeline::cli::NirCommands nir_commands;
   spikeline::cli::addNirCommands(app, nir_commands, exit_code);
+  spikeline::cli::ProbeCommand probe_command;
+  addProbeCommand(app, probe_command, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

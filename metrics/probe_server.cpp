@@ -1,6 +1,8 @@
 #include "metrics/probe_server.h"
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <thread>
 
 #include <httplib.h>
@@ -71,6 +73,25 @@ Result<std::unique_ptr<ProbeServer>> startProbeServer(const std::string& host_po
   auto s = std::make_unique<ProbeServerImpl>(std::move(handlers));
   SPIKELINE_RETURN_IF_ERROR(s->start(addr.first, addr.second));
   return std::unique_ptr<ProbeServer>(std::move(s));
+}
+
+Result<ProbeAnswer> fetchProbe(const std::string& host_port, const std::string& path,
+                               int timeout_ms) {
+  SPIKELINE_ASSIGN_OR_RETURN(auto addr, parseHostPort(host_port));
+  if (addr.second == 0) return invalidArgument("port 0 in '" + host_port + "': nothing listens there");
+  if (path.empty() || path[0] != '/') {
+    return invalidArgument("probe path must start with '/', got '" + path + "'");
+  }
+  httplib::Client client(addr.first, addr.second);
+  const auto timeout = std::chrono::milliseconds(std::max(1, timeout_ms));
+  client.set_connection_timeout(timeout);
+  client.set_read_timeout(timeout);
+  client.set_write_timeout(timeout);
+  httplib::Result r = client.Get(path);
+  if (!r) {
+    return unavailable("GET http://" + host_port + path + ": " + httplib::to_string(r.error()));
+  }
+  return ProbeAnswer{r->status, r->body};
 }
 
 }  // namespace spikeline::metrics

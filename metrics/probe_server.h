@@ -34,6 +34,18 @@ class ProbeServer {
 Result<std::unique_ptr<ProbeServer>> startProbeServer(const std::string& host_port,
                                                       ProbeHandlers handlers);
 
+// What a probe client got: the HTTP status and body.
+struct ProbeAnswer {
+  int status = 0;
+  std::string body;
+};
+
+// GET http://HOST:PORT`path` with `timeout_ms` for connecting and reading: the client side of
+// the probes, for container healthchecks (`spikeline probe`). kInvalidArgument for a bad address
+// or a path not starting with '/', kUnavailable when nothing answers in time.
+Result<ProbeAnswer> fetchProbe(const std::string& host_port, const std::string& path,
+                               int timeout_ms);
+
 // Splits "HOST:PORT". kInvalidArgument otherwise.
 Result<std::pair<std::string, int>> parseHostPort(const std::string& text);
 

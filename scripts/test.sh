@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The README's test command: installs dependencies, builds with -Werror, runs the unit and
 # integration tests, and (in CI) the decoder fuzzer for a bounded time.
+# Then, in CI or with E2E=1, the e2e label alone (the compose rig: builds images, needs Docker,
+# which it installs and starts as root).
 # Usage: scripts/test.sh            (build dir: build/)
-# Env:   BUILD_DIR, JOBS, FUZZ_SECONDS (default 60 in CI, 0 otherwise)
+# Env:   BUILD_DIR, JOBS, FUZZ_SECONDS (default 60 in CI, 0 otherwise), E2E (1 in CI, 0 otherwise)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -10,6 +12,7 @@ bash scripts/setup.sh
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}
 FUZZ_SECONDS=${FUZZ_SECONDS:-$([ "${CI:-}" = "true" ] && echo 60 || echo 0)}
+E2E=${E2E:-$([ "${CI:-}" = "true" ] && echo 1 || echo 0)}
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPIKELINE_WERROR=ON
 cmake --build "$BUILD_DIR" -j "$JOBS"
@@ -26,7 +29,17 @@ if [ "$ctest_rc" -eq 0 ] && [ "$FUZZ_SECONDS" -gt 0 ] && [ -x scripts/fuzz.sh ];
     || echo "fuzz: FAILED (exit $fuzz_rc), see $BUILD_DIR/fuzz.log"
 fi
 
+e2e_rc=0
+if [ "$ctest_rc" -eq 0 ] && [ "$E2E" = 1 ]; then
+  e2e_start=$(date +%s)
+  ctest --test-dir "$BUILD_DIR" -L e2e --output-on-failure --timeout 2700 \
+    > "$BUILD_DIR/e2e.log" 2>&1 || e2e_rc=$?
+  grep -E 'compose-e2e|SKIP|FAIL|PASS|Passed|Failed|tests passed' "$BUILD_DIR/e2e.log" | tail -n 25
+  echo "e2e: $([ "$e2e_rc" -eq 0 ] && echo passed || echo "FAILED (exit $e2e_rc)") in $(( $(date +%s) - e2e_start )) s, see $BUILD_DIR/e2e.log"
+fi
+
 # ctest's closing summary last, so it is what a reader (and CI) sees at the end.
 grep -E '^[0-9]+% tests passed' "$ctest_log" || true
 if [ "$ctest_rc" -ne 0 ]; then exit "$ctest_rc"; fi
+if [ "$e2e_rc" -ne 0 ]; then exit "$e2e_rc"; fi
 exit "$fuzz_rc"

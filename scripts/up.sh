@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 
 need=()
-command -v docker >/dev/null || need+=(docker.io)
+command -v dockerd >/dev/null || need+=(docker.io)  # a docker client alone is not enough
 command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || need+=(docker-compose)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 if [ ${#need[@]} -gt 0 ]; then
@@ -27,6 +27,8 @@ fi
 
 if [ "${SKIP_BUILD:-0}" != "1" ]; then
   docker/base/build-base-image.sh  # idempotent: skips when debian:bookworm-slim exists
+  # The legacy builder unless buildx is there (Debian's docker.io has no buildx plugin).
+  docker buildx version >/dev/null 2>&1 || export DOCKER_BUILDKIT=0
   docker build -f docker/Dockerfile --build-arg JOBS="${JOBS:-2}" -t spikeline:latest .
 fi
 

@@ -21,12 +21,27 @@ mirror=$(cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null
 rootfs=$(mktemp -d /tmp/spikeline-rootfs.XXXXXX)
 trap 'rm -rf "$rootfs"' EXIT
 echo "base: debootstrap bookworm from $mirror"
-debootstrap --variant=minbase --include=ca-certificates bookworm "$rootfs" "$mirror" >/tmp/spikeline-debootstrap.log 2>&1 \
+include=()  # certificates only when the archive is https (they bring openssl: +6 MB)
+case $mirror in https://*) include=(--include=ca-certificates) ;; esac
+debootstrap --variant=minbase "${include[@]}" bookworm "$rootfs" "$mirror" >/tmp/spikeline-debootstrap.log 2>&1 \
   || { tail -n 20 /tmp/spikeline-debootstrap.log >&2; exit 1; }
 
 # Slim it as the official -slim image does: no docs, man pages or apt lists.
 rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* \
   "$rootfs"/var/cache/apt/archives/*.deb
+# ...and keep them out of every package installed later (the runtime images), as -slim does.
+cat > "$rootfs/etc/dpkg/dpkg.cfg.d/01-spikeline-slim" <<'CFG'
+path-exclude /usr/share/doc/*
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-exclude /usr/share/lintian/*
+CFG
+rm -rf "$rootfs"/usr/share/locale/* "$rootfs"/usr/share/info/*
+cat > "$rootfs/etc/apt/apt.conf.d/01-spikeline-slim" <<'CFG'
+APT::Install-Recommends "false";
+APT::Install-Suggests "false";
+CFG
 cat > "$rootfs/etc/apt/sources.list" <<SRC
 deb $mirror bookworm main
 deb $mirror bookworm-updates main

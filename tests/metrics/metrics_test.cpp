@@ -105,5 +105,33 @@ TEST(ProbeServerTest, ServesMetricsLiveAndReadyWithReason) {
   EXPECT_EQ(startProbeServer("127.0.0.1:x", {}).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(ProbeServerTest, FetchProbeReportsStatusBodyAndWhyNothingAnswered) {
+  bool ready = false;
+  std::mutex mu;
+  auto server = startProbeServer("127.0.0.1:0", {[] { return std::string(); },
+                                                 [&] {
+                                                   std::lock_guard lock(mu);
+                                                   return Probe{ready, "chip emu0 failed"};
+                                                 }});
+  ASSERT_TRUE(server.isOk()) << server.status().toString();
+  const std::string addr = "127.0.0.1:" + std::to_string((*server)->port());
+  auto r = fetchProbe(addr, "/ready", 2000);
+  ASSERT_TRUE(r.isOk()) << r.status().toString();
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->body, "not ready: chip emu0 failed\n");
+  {
+    std::lock_guard lock(mu);
+    ready = true;
+  }
+  EXPECT_EQ(fetchProbe(addr, "/ready", 2000)->status, 200);
+  EXPECT_EQ(fetchProbe(addr, "/nope", 2000)->status, 404);
+  EXPECT_EQ(fetchProbe(addr, "ready", 2000).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(fetchProbe("127.0.0.1", "/ready", 2000).status().code(), StatusCode::kInvalidArgument);
+  server->reset();  // nothing listens there now
+  auto none = fetchProbe(addr, "/ready", 500);
+  EXPECT_EQ(none.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(none.status().message().find(addr), std::string::npos) << none.status().message();
+}
+
 }  // namespace
 }  // namespace spikeline::metrics
