@@ -79,9 +79,22 @@ Result<std::unique_ptr<StageProgram>> StageProgram::compile(Backend& backend,
 }
 
 Result<Tensor> StageProgram::run(const Tensor& input, const RunContext& ctx) const {
+  // Checked before any compute: a frame that does not fit the model must cost nothing.
   if (tensorShape(input) != input_.shape) {
     return invalidArgument("stage input: shape " + tensorShape(input).toString() + ", expected " +
                            input_.shape.toString());
+  }
+  const ValueKind kind = isSpikes(input) ? ValueKind::kSpikes : ValueKind::kDense;
+  if (kind != input_.kind) {
+    return invalidArgument(std::string("stage input: ") +
+                           (kind == ValueKind::kSpikes ? "spikes" : "dense values") + ", expected " +
+                           (input_.kind == ValueKind::kSpikes ? "spikes" : "dense values"));
+  }
+  // T is the model's, or 1 for dense values that hold for every step (a static image, logits).
+  const uint32_t steps = tensorTimesteps(input);
+  if (ctx.timesteps != 0 && steps != ctx.timesteps && !(steps == 1 && kind == ValueKind::kDense)) {
+    return invalidArgument("stage input: T " + std::to_string(steps) + ", the model runs T " +
+                           std::to_string(ctx.timesteps));
   }
   std::vector<Tensor> outputs(compiled_.size());
   for (size_t i = 0; i < compiled_.size(); ++i) {

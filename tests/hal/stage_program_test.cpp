@@ -98,5 +98,30 @@ TEST(StageProgramTest, RejectsDeclaredShapeThatDisagreesAndBadFrame) {
                      StatusCode::kInvalidArgument);
 }
 
+// T and kind are checked against the model before any operator runs (issue 14: a T = 4096 frame
+// for a T = 16 model was computed, 256x the work).
+TEST(StageProgramTest, RefusesAFrameWhoseTOrKindIsNotTheModelsBeforeCompute) {
+  auto cpu = std::move(makeCpuBackend({})).value();
+  ASSERT_OK_AND_ASSIGN(auto program,
+                       StageProgram::compile(*cpu, residualStage(), {Shape{2}, ValueKind::kDense}));
+  const RunContext t16{1, 16};
+  std::vector<float> long_input(4096 * 2, 0.5f);
+  auto r = program->run(floats(Shape{2}, 4096, long_input), t16);
+  EXPECT_STATUS_CODE(r, StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("stage input: T 4096, the model runs T 16"));
+  EXPECT_OK(program->run(floats(Shape{2}, 16, std::vector<float>(32, 0.5f)), t16).status());
+  EXPECT_OK(program->run(floats(Shape{2}, 1, {0.5f, 0.5f}), t16).status());  // a static input
+  auto spikes = program->run(Tensor(SpikeTensor(Shape{2}, 16)), t16);
+  EXPECT_THAT(spikes.status().message(), HasSubstr("stage input: spikes, expected dense values"));
+
+  OperatorSpec fc = makeSpec("linear", Shape{});
+  setWeight(fc, "weight", Shape{2, 2}, {1, 0, 0, 2});
+  ASSERT_OK_AND_ASSIGN(auto spiking,
+                       StageProgram::compile(*cpu, {named(fc, "fc")}, {Shape{2}, ValueKind::kSpikes}));
+  EXPECT_OK(spiking->run(Tensor(SpikeTensor(Shape{2}, 16)), t16).status());
+  EXPECT_THAT(spiking->run(Tensor(SpikeTensor(Shape{2}, 1)), t16).status().message(),
+              HasSubstr("stage input: T 1, the model runs T 16"));
+}
+
 }  // namespace
 }  // namespace spikeline::hal
