@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -29,7 +30,14 @@ int main(int argc, char** argv) {
   double heartbeat_ms = 200;
   uint32_t liveness = 3;
   spikeline::broker::ServerOptions options;
+  std::string redis_user;
+  std::string redis_password_file;
   app.add_option("--redis", redis, "Redis address host:port")->capture_default_str();
+  app.add_option("--redis-user", redis_user,
+                 "Redis ACL user (default: `default`; or SPIKELINE_REDIS_USER)");
+  app.add_option("--redis-password-file", redis_password_file,
+                 "file whose first line is the Redis password (or SPIKELINE_REDIS_PASSWORD; "
+                 "never on the command line)");
   app.add_option("--bind", options.bind, "ROUTER endpoint for workers and the CLI")
       ->capture_default_str();
   app.add_option("--pub", options.pub, "PUB endpoint for route tables")->capture_default_str();
@@ -49,6 +57,15 @@ int main(int argc, char** argv) {
     spdlog::error("{}", redis_options.status().toString());
     return 2;
   }
+  auto password = spikeline::broker::loadRedisPassword(redis_password_file,
+                                                       std::getenv("SPIKELINE_REDIS_PASSWORD"));
+  if (!password) {
+    spdlog::error("{}", password.status().message());
+    return 2;
+  }
+  redis_options->password = *password;
+  const char* env_user = std::getenv("SPIKELINE_REDIS_USER");
+  redis_options->user = !redis_user.empty() ? redis_user : (env_user != nullptr ? env_user : "");
   options.service.health.heartbeat_interval_ns = static_cast<int64_t>(heartbeat_ms * 1e6);
   options.service.health.liveness = liveness;
   std::signal(SIGTERM, onSignal);
@@ -79,6 +96,12 @@ int main(int argc, char** argv) {
     probe = std::move(s).value();
   }
   auto store = spikeline::broker::makeRedisStore(*redis_options);
+  // Wrong or missing credentials will not heal by waiting: refuse to start. An unreachable Redis
+  // may come back: start and serve from memory meanwhile (decision 0004).
+  if (spikeline::Status first = store->ping(); first.code() == spikeline::StatusCode::kInvalidArgument) {
+    spdlog::error("{}", first.message());
+    return 2;
+  }
   auto clock = spikeline::makeSystemClock();
   serving.store(true);
   spikeline::Status s = spikeline::broker::runBroker(options, *store, *clock, g_stop);

@@ -65,6 +65,24 @@ Status RedisConnection::ensureConnected() {
     return unavailable("redis " + where + ": " + why);
   }
   redisSetTimeout(c, toTimeval(options_.command_timeout_ms));
+  if (!options_.password.empty()) {
+    const std::string user = options_.user.empty() ? "default" : options_.user;
+    const char* argv[] = {"AUTH", user.c_str(), options_.password.c_str()};
+    const size_t lens[] = {4, user.size(), options_.password.size()};
+    auto* reply = static_cast<redisReply*>(redisCommandArgv(c, 3, argv, lens));
+    std::string why;
+    if (reply == nullptr) {
+      why = c->errstr;
+    } else if (reply->type == REDIS_REPLY_ERROR) {
+      why = "AUTH as '" + user + "' refused: " + std::string(reply->str, reply->len);
+    }
+    if (reply != nullptr) freeReplyObject(reply);
+    if (!why.empty()) {
+      redisFree(c);
+      dropConnection(why);
+      return invalidArgument("redis " + where + ": " + why);
+    }
+  }
   context_ = c;
   backoff_ms_ = 0;
   ++connections_;
@@ -89,6 +107,12 @@ Result<RedisValue> RedisConnection::run(const std::vector<std::string>& args) {
   if (reply->type == REDIS_REPLY_ERROR) {
     std::string msg(reply->str, reply->len);
     freeReplyObject(reply);
+    if (msg.rfind("NOAUTH", 0) == 0 || msg.rfind("WRONGPASS", 0) == 0 ||
+        msg.rfind("NOPERM", 0) == 0) {  // credentials missing, wrong or without the right
+      return invalidArgument("redis " + args.front() + ": " + msg +
+                             " (credentials: --redis-user, --redis-password-file or "
+                             "SPIKELINE_REDIS_PASSWORD)");
+    }
     return internalError("redis " + args.front() + ": " + msg);
   }
   RedisValue value = convert(reply);

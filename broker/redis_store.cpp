@@ -6,6 +6,7 @@
 #include "wire/codec.h"
 
 #include <charconv>
+#include <fstream>
 
 namespace spikeline::broker {
 namespace {
@@ -178,6 +179,25 @@ Result<RedisOptions> parseRedisAddress(const std::string& address) {
   }
   if (o.host.empty()) return invalidArgument("bad redis address '" + address + "': no host");
   return o;
+}
+
+Result<std::string> loadRedisPassword(const std::string& password_file,
+                                      const char* env_password) {
+  if (!password_file.empty() && env_password != nullptr && *env_password != '\0') {
+    return invalidArgument(
+        "--redis-password-file and SPIKELINE_REDIS_PASSWORD are both set: give one");
+  }
+  if (password_file.empty()) return std::string(env_password != nullptr ? env_password : "");
+  std::ifstream in(password_file);
+  if (!in) return invalidArgument("--redis-password-file " + password_file + ": cannot read it");
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty()) {
+    return invalidArgument("--redis-password-file " + password_file +
+                           ": the first line (the password) is empty");
+  }
+  return line;
 }
 
 }  // namespace spikeline::broker

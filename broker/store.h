@@ -74,6 +74,10 @@ struct RedisOptions {
   int command_timeout_ms = 1000;      // Default: 1000
   int backoff_initial_ms = 50;        // first retry after a failure. Default: 50
   int backoff_max_ms = 2000;          // doubling, capped. Default: 2000
+  // ACL credentials (Redis 6+: AUTH user password; an empty user authenticates as `default`).
+  // No AUTH when `password` is empty. Never logged.
+  std::string user;
+  std::string password;
 };
 
 // Connects lazily; never fails to construct. Redis replies are validated, never asserted.
@@ -81,5 +85,11 @@ std::unique_ptr<Store> makeRedisStore(const RedisOptions& options);
 
 // "host:port" -> options (port defaults to 6379). kInvalidArgument on a malformed address.
 Result<RedisOptions> parseRedisAddress(const std::string& address);
+
+// The Redis password, from `password_file` (its first line; the flag names a file, so the secret
+// never appears in a command line or `ps`) or else from `env_password` (SPIKELINE_REDIS_PASSWORD;
+// nullptr when unset). Empty when neither is given. kInvalidArgument naming the file when it
+// cannot be read or holds an empty first line, or when both are given.
+Result<std::string> loadRedisPassword(const std::string& password_file, const char* env_password);
 
 }  // namespace spikeline::broker

@@ -32,6 +32,8 @@ if [ "${SKIP_BUILD:-0}" != "1" ]; then
   docker build -f docker/Dockerfile --build-arg JOBS="${JOBS:-2}" -t spikeline:latest .
 fi
 
+docker/make-secrets.sh  # the Redis password compose.yaml mounts, once
+
 if docker compose version >/dev/null 2>&1; then
   exec docker compose -f compose.yaml up "$@"
 else

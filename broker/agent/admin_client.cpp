@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/agent/detail/zmq_io.h"
+#include "broker/agent/protocol.h"
 
 namespace spikeline::broker {
 namespace {
@@ -15,6 +16,7 @@ class AdminClientImpl final : public AdminClient {
  public:
   AdminClientImpl() : context_(1), socket_(context_, zmq::socket_type::dealer) {
     socket_.set(zmq::sockopt::linger, 0);
+    socket_.set(zmq::sockopt::maxmsgsize, kMaxControlFrameBytes);  // replies are bounded too
   }
   Status connect(const std::string& endpoint) {
     try {

@@ -52,6 +52,7 @@ class BrokerProcess {
                                   std::to_string(heartbeat_ms_), "--liveness",
                                   std::to_string(liveness_), "--log-level", "debug"};
     if (!metrics_.empty()) argv.insert(argv.end(), {"--metrics", metrics_});
+    argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
     pid_ = spawnProcess(argv, (redis_.dir() / "broker.log").string());
     auto client = makeAdminClient(bind_);
     client_ = std::move(*client);
@@ -59,6 +60,19 @@ class BrokerProcess {
   // The exit status (as waitpid reports it), or -1 when it was not running.
   int stop(int sig = SIGTERM) { return stopProcess(pid_, sig); }
   bool running() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+  // Waits up to `timeout_ms` for the broker to exit by itself: its exit code, or -1 when it is
+  // still running (or died of a signal).
+  int waitExit(int timeout_ms) {
+    int status = 0;
+    for (int waited = 0; pid_ > 0 && waited <= timeout_ms; waited += 10) {
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return -1;
+  }
   pid_t pid() const { return pid_; }
 
   // Restarts the broker (same ports, same Redis) with `--metrics 127.0.0.1:PORT`; returns that
@@ -68,6 +82,12 @@ class BrokerProcess {
     metrics_ = "127.0.0.1:" + std::to_string(freePort());
     start();
     return metrics_;
+  }
+  // Restarts the broker with `args` appended to its command line (same ports, same Redis).
+  void restartWith(std::vector<std::string> args) {
+    stop();
+    extra_args_ = std::move(args);
+    start();
   }
   const std::string& bind() const { return bind_; }
   const std::string& pub() const { return pub_; }
@@ -100,6 +120,7 @@ class BrokerProcess {
   int liveness_;
   pid_t pid_ = -1;
   std::string metrics_;  // --metrics address; empty = off
+  std::vector<std::string> extra_args_;
   std::unique_ptr<AdminClient> client_;
 };
 

@@ -88,7 +88,11 @@ inline std::string readFileForTest(const std::filesystem::path& p) {
 
 class RedisServer {
  public:
-  RedisServer() : dir_(makeTempDir("spikeline-redis")), port_(freePort()) { start(); }
+  // `extra` is appended to redis-server's arguments (e.g. --requirepass, --user ACL rules).
+  explicit RedisServer(std::vector<std::string> extra = {})
+      : dir_(makeTempDir("spikeline-redis")), port_(freePort()), extra_(std::move(extra)) {
+    start();
+  }
   // SPIKELINE_KEEP_TEST_DIRS=1 keeps the directory (every process's log) for a post-mortem.
   ~RedisServer() {
     stop();
@@ -108,10 +112,13 @@ class RedisServer {
 
   // Starts the server and waits (up to 5 s) until its port accepts connections.
   bool start() {
-    pid_ = spawnProcess(
-        {"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "yes", "--appendfsync", "always", "--dir", dir_.string()},
-        (dir_ / "redis.log").string());
+    std::vector<std::string> argv{"redis-server", "--port",   std::to_string(port_),
+                                  "--bind",       "127.0.0.1", "--save",
+                                  "",             "--appendonly", "yes",
+                                  "--appendfsync", "always",   "--dir",
+                                  dir_.string()};
+    argv.insert(argv.end(), extra_.begin(), extra_.end());
+    pid_ = spawnProcess(argv, (dir_ / "redis.log").string());
     for (int i = 0; i < 500; ++i) {
       if (accepts()) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -141,6 +148,7 @@ class RedisServer {
 
   std::filesystem::path dir_;
   int port_;
+  std::vector<std::string> extra_;
   pid_t pid_ = -1;
 };
 
