@@ -43,13 +43,29 @@ void ReplyGroup::evictOldest() {
   if (oldest == clients_.end()) return;
   custody_.onReplicaDown(oldest->first);
   by_endpoint_.erase(oldest->second.endpoint);
+  answered_.erase(oldest->first);
   clients_.erase(oldest);
+}
+
+void ReplyGroup::unusable(const std::string& reply_to, const std::string& why) {
+  if (options_.unusable_reply_to != nullptr) options_.unusable_reply_to->add();
+  if (logged_unusable_.size() >= 1024 || !logged_unusable_.insert(reply_to).second) return;
+  spdlog::warn("reply_to '{}' unusable ({}): replies to it are dropped (logged once per address)",
+               reply_to, why);
 }
 
 Status ReplyGroup::hold(RequestId request_id, const std::string& reply_to, transport::Bytes frame,
                         int64_t deadline_ns) {
-  if (reply_to.empty()) return invalidArgument("frame has no reply-to address");
-  SPIKELINE_ASSIGN_OR_RETURN(ReplicaId id, clientFor(reply_to));
+  if (reply_to.empty()) {
+    unusable(reply_to, "empty");
+    return invalidArgument("frame has no reply-to address");
+  }
+  Result<ReplicaId> client = clientFor(reply_to);
+  if (!client.isOk()) {
+    unusable(reply_to, client.status().message());
+    return client.status();
+  }
+  const ReplicaId id = *client;
   SPIKELINE_RETURN_IF_ERROR(custody_.hold(request_id, std::move(frame), deadline_ns));
   destination_[request_id] = id;
   ++pending_;
@@ -57,8 +73,16 @@ Status ReplyGroup::hold(RequestId request_id, const std::string& reply_to, trans
 }
 
 Status ReplyGroup::sendError(const std::string& reply_to, const wire::ErrorReply& error) {
-  if (reply_to.empty()) return invalidArgument("no reply-to address");
-  SPIKELINE_ASSIGN_OR_RETURN(ReplicaId id, clientFor(reply_to));
+  if (reply_to.empty()) {
+    unusable(reply_to, "empty");
+    return invalidArgument("no reply-to address");
+  }
+  Result<ReplicaId> client = clientFor(reply_to);
+  if (!client.isOk()) {
+    unusable(reply_to, client.status().message());
+    return client.status();
+  }
+  const ReplicaId id = *client;
   SPIKELINE_ASSIGN_OR_RETURN(transport::Multipart parts, controlOnDealer(error));
   if (clients_[id].socket->send(parts).isOk()) return Status::ok();
   if (errors_.size() >= options_.max_pending_errors) errors_.erase(errors_.begin());
@@ -103,6 +127,7 @@ void ReplyGroup::drain(ReplicaId id, std::vector<HopEvent>& events) {
     const auto* ack = msg.isOk() ? std::get_if<wire::Ack>(&*msg) : nullptr;
     if (ack == nullptr || ack->kind != wire::AckKind::kReceived) continue;
     // The client's `received` ends the last stage's custody (decision 0003 §4).
+    answered_.insert(id);
     if (custody_.onHandedOn(ack->request_id, ack->attempt).outcome ==
         transport::AckOutcome::kApplied) {
       destination_.erase(ack->request_id);
@@ -119,7 +144,11 @@ void ReplyGroup::tick(std::vector<HopEvent>& events) {
     auto dest = destination_.find(a.request_id);
     auto client = dest == destination_.end() ? clients_.end() : clients_.find(dest->second);
     if (a.kind == transport::CustodyAction::Kind::kFail) {
-      // The client's backstop re-sends the request; this hop's duty ends here.
+      // The client's backstop re-sends the request; this hop's duty ends here. A client that
+      // never acknowledged anything had an unusable address (e.g. one nothing listens on).
+      if (client != clients_.end() && answered_.count(client->first) == 0) {
+        unusable(client->second.endpoint, "no client answered there before the deadline");
+      }
       destination_.erase(a.request_id);
       events.push_back({HopEvent::Kind::kFailed, a.request_id, a.error});
       continue;

@@ -7,12 +7,14 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "metrics/hot_counters.h"
 #include "transport/custody_table.h"
 #include "transport/data_socket.h"
 #include "wire/control.h"
@@ -27,6 +29,9 @@ struct ReplyOptions {
   size_t max_clients = 64;  // client connections kept; the least recently used is closed
   int64_t error_retry_ns = 2'000'000'000;  // how long an unsendable error reply is retried
   size_t max_pending_errors = 4096;        // beyond: the oldest is dropped
+  // Counts results and error replies dropped for an unusable reply_to (each such address is
+  // also logged once). Null: not counted.
+  metrics::Counter* unusable_reply_to = nullptr;
 };
 
 class ReplyGroup {
@@ -58,6 +63,9 @@ class ReplyGroup {
   void evictOldest();
   void drain(transport::ReplicaId id, std::vector<HopEvent>& events);
   void retryErrors();
+  // Counts a reply dropped for `reply_to`, logging the address the first time (at most 1024
+  // addresses are remembered; later ones are counted, not logged).
+  void unusable(const std::string& reply_to, const std::string& why);
 
   struct PendingError {
     transport::ReplicaId client = 0;
@@ -73,6 +81,8 @@ class ReplyGroup {
   std::map<std::string, transport::ReplicaId> by_endpoint_;
   std::map<RequestId, transport::ReplicaId> destination_;
   std::vector<PendingError> errors_;  // error replies waiting for their connection
+  std::set<std::string> logged_unusable_;
+  std::set<transport::ReplicaId> answered_;  // clients that acknowledged a result at least once
   std::vector<transport::ReplicaId> polled_;  // client ids in poll order from poll_base_
   size_t poll_base_ = 0;
   transport::ReplicaId next_id_ = 0;

@@ -58,8 +58,9 @@ Result<std::unique_ptr<Worker>> Worker::makeUnassigned(transport::TransportConte
   w->grantor_ = std::make_unique<transport::CreditGrantor>(
       clock, transport::GrantorOptions{randomIncarnation(), w->options_.window,
                                        w->options_.liveness_timeout_ns});
-  w->replies_ = std::make_unique<ReplyGroup>(
-      context, clock, ReplyOptions{w->routing_id_, w->options_.custody, w->options_.max_clients});
+  ReplyOptions ro{w->routing_id_, w->options_.custody, w->options_.max_clients};
+  ro.unusable_reply_to = &w->metrics_->unusableReplyTo();
+  w->replies_ = std::make_unique<ReplyGroup>(context, clock, std::move(ro));
   SPIKELINE_ASSIGN_OR_RETURN(w->pool_, ComputePool::make(context, clock, w->options_.threads));
   return w;
 }

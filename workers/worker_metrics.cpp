@@ -67,6 +67,7 @@ constexpr HistogramFamily kStageHistograms[] = {
 constexpr const char* kOpDuration = "spikeline_operator_compute_duration_seconds";
 constexpr const char* kOpFailures = "spikeline_operator_failures_total";
 constexpr const char* kNacksSent = "spikeline_worker_nacks_sent_total";
+constexpr const char* kUnusableReplyTo = "spikeline_worker_unusable_reply_to_total";
 constexpr const char* kEpoch = "spikeline_worker_route_epoch";
 
 Labels modelLabels(const ModelRef& m) {
@@ -94,6 +95,10 @@ void WorkerMetrics::declare(MetricsRegistry& r) {
   r.declare(kNacksSent, MetricType::kCounter,
             "Nacks this worker answered upstream senders, by reason (a status code name).");
   r.declare(kEpoch, MetricType::kGauge, "Route epoch the worker applied, per model.");
+  r.declare(kUnusableReplyTo, MetricType::kCounter,
+            "Results and error replies dropped: their reply_to was empty, malformed, or no client "
+            "answered there before the deadline.");
+  r.setTotal(kUnusableReplyTo, {}, 0);
 }
 
 StageSeries& WorkerMetrics::stage(const ModelRef& model, const std::string& stage,
@@ -156,6 +161,7 @@ void WorkerMetrics::exportTo(MetricsRegistry& r) const {
                static_cast<double>(n));
   }
   for (const auto& [model, epoch] : epochs_) r.set(kEpoch, modelLabels(model), double(epoch));
+  r.setTotal(kUnusableReplyTo, {}, static_cast<double>(unusable_reply_to_.load()));
 }
 
 }  // namespace spikeline::workers

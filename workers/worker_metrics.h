@@ -56,6 +56,9 @@ class WorkerMetrics {
                      const std::string& backend);
   // Lock-free: a nack this worker sent upstream, by its code.
   void countNackSent(StatusCode code);
+  // Results or error replies dropped because their reply_to was unusable (empty, malformed, or
+  // no client ever answered there). Lock-free.
+  metrics::Counter& unusableReplyTo() { return unusable_reply_to_; }
   // The route epoch applied for `model` (not per frame: takes the mutex).
   void setRouteEpoch(const ModelRef& model, uint64_t epoch);
   // Writes the current values into `registry` (declared with declare()).
@@ -71,6 +74,7 @@ class WorkerMetrics {
   std::map<OpKey, std::unique_ptr<OperatorSeries>> ops_;     // guarded by mu_ (the map only)
   std::map<ModelRef, uint64_t> epochs_;                      // guarded by mu_
   std::array<metrics::Counter, kCodes> nacks_sent_;
+  metrics::Counter unusable_reply_to_;
 };
 
 }  // namespace spikeline::workers

@@ -4,7 +4,9 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <regex>
 
+#include "metrics/probe_server.h"
 #include "tests/support/status_matchers.h"
 #include "tests/workers/pipeline_fixture.h"
 #include "transport/data_socket.h"
@@ -178,6 +180,67 @@ TEST(DeadlineTest, WorkerRepliesDeadlineExceededToTheReplyAddress) {
     handed_on = ack != nullptr && ack->request_id == 91 && ack->kind == wire::AckKind::kHandedOn;
   }
   EXPECT_TRUE(handed_on);
+}
+
+// A frame whose reply_to nobody can use (malformed, or nothing listens there) is computed and
+// its result dropped, as before, but no longer silently: each address is logged once and every
+// drop is counted in spikeline_worker_unusable_reply_to_total (issue 14).
+TEST(GarbageTest, AnUnusableReplyToIsLoggedOncePerAddressAndCounted) {
+  PipelineFixture p;
+  p.startMonolithWorker({"--backend", "cpu", "--metrics", "127.0.0.1:0"});
+  std::smatch port;
+  const std::string log = p.logOf("mono");
+  ASSERT_TRUE(std::regex_search(log, port, std::regex("metrics on \\S+ \\(port (\\d+)\\)"))) << log;
+  const std::string metrics_at = "127.0.0.1:" + port[1].str();
+  ASSERT_OK_AND_ASSIGN(auto ctx, transport::makeTransportContext(1));
+  ASSERT_OK_AND_ASSIGN(auto up, transport::makeDataSocket(*ctx, transport::SocketRole::kSender,
+                                                          transport::SocketOptions{"upstream"}));
+  ASSERT_OK(up->connect(p.endpoint("mono")));
+  for (int i = 0; i < 200 && !up->send({Bytes{uint8_t(MessageKind::kHeartbeat)}}).isOk(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const std::vector<std::string> addresses{"tcp://127.0.0.1:9", "not an endpoint"};
+  RequestId id = 200;
+  for (int round = 0; round < 3; ++round) {
+    for (const std::string& reply_to : addresses) {
+      wire::SpikeFrame f;
+      f.request_id = ++id;
+      f.model = p.topology().model;
+      f.target = p.topology().findOperator("encode")->id;
+      f.stage = "encoder";
+      f.attempt = 1;
+      f.deadline_ns = p.clock().wallNs() + 1'000'000'000;
+      f.reply_to = reply_to;
+      f.payload = imageInput(id);
+      ASSERT_OK_AND_ASSIGN(Bytes bytes, workers::encodeBytes(f));
+      ASSERT_OK(up->send({Bytes{uint8_t(MessageKind::kData)}, bytes}));
+    }
+  }
+  // The unreachable address counts when custody gives its results up, at their deadline.
+  double dropped = 0;
+  for (int i = 0; i < 100 && dropped < 6; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto text = metrics::fetchProbe(metrics_at, "/metrics", 1000);
+    ASSERT_OK(text.status());
+    std::smatch m;
+    if (std::regex_search(text->body, m,
+                          std::regex("\nspikeline_worker_unusable_reply_to_total (\\S+)"))) {
+      dropped = std::stod(m[1].str());
+    }
+  }
+  EXPECT_EQ(dropped, 6);
+  const std::string after = p.logOf("mono");
+  for (const std::string& reply_to : addresses) {
+    const std::string line = "reply_to '" + reply_to + "' unusable";
+    size_t count = 0;
+    for (size_t at = after.find(line); at != std::string::npos; at = after.find(line, at + 1)) ++count;
+    EXPECT_EQ(count, 1u) << line << "\n" << after;
+  }
+  // And it still serves.
+  auto good = p.client().submit(p.topology().model, imageInput(1),
+                                client::deadlineAfterMs(p.clock(), 10'000));
+  ASSERT_EQ(good.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  EXPECT_OK(good.get());
 }
 
 }  // namespace
