@@ -33,6 +33,11 @@ int main(int argc, char** argv) {
   std::string redis_user;
   std::string redis_password_file;
   app.add_option("--redis", redis, "Redis address host:port")->capture_default_str();
+  uint64_t event_retention = 10000;
+  app.add_option("--event-retention", event_retention,
+                 "events kept in Redis (about; the oldest are trimmed)")
+      ->check(CLI::Range(uint64_t{100}, uint64_t{10'000'000}))
+      ->capture_default_str();
   app.add_option("--redis-user", redis_user,
                  "Redis ACL user (default: `default`; or SPIKELINE_REDIS_USER)");
   app.add_option("--redis-password-file", redis_password_file,
@@ -64,6 +69,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   redis_options->password = *password;
+  redis_options->event_retention = event_retention;
   const char* env_user = std::getenv("SPIKELINE_REDIS_USER");
   redis_options->user = !redis_user.empty() ? redis_user : (env_user != nullptr ? env_user : "");
   options.service.health.heartbeat_interval_ns = static_cast<int64_t>(heartbeat_ms * 1e6);

@@ -28,7 +28,8 @@ int64_t toInt(const std::string& s) {
 
 class RedisStore final : public Store {
  public:
-  explicit RedisStore(const RedisOptions& options) : p_(options.prefix), conn_(options) {}
+  explicit RedisStore(const RedisOptions& options)
+      : p_(options.prefix), retention_(std::to_string(options.event_retention)), conn_(options) {}
 
   Status ping() override { return conn_.run({"PING"}).status(); }
   uint64_t connectionCount() const override { return conn_.connectionCount(); }
@@ -134,7 +135,7 @@ class RedisStore final : public Store {
   Result<std::string> appendEvent(const BrokerEvent& e, int64_t at_ns) override {
     SPIKELINE_ASSIGN_OR_RETURN(
         auto id,
-        conn_.run({"XADD", p_ + "events", "MAXLEN", "~", "10000", "*", "kind", e.kind, "subject",
+        conn_.run({"XADD", p_ + "events", "MAXLEN", "~", retention_, "*", "kind", e.kind, "subject",
                    e.subject, "detail", e.detail, "at_ns", std::to_string(at_ns)}));
     return id.str;
   }
@@ -155,6 +156,7 @@ class RedisStore final : public Store {
 
  private:
   std::string p_;
+  std::string retention_;
   RedisConnection conn_;
 };
 

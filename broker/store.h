@@ -60,7 +60,8 @@ class Store {
   virtual Status putRoutes(const wire::RouteTable& routes) = 0;
   virtual Result<wire::RouteTable> loadRoutes() = 0;
 
-  // XADD to the event stream (capped at about 10000 entries); returns the entry id.
+  // XADD to the event stream (capped at about RedisOptions::event_retention entries); returns the
+  // entry id.
   virtual Result<std::string> appendEvent(const BrokerEvent& event, int64_t at_ns) = 0;
   // The newest `max` events, oldest first.
   virtual Result<std::vector<StoredEvent>> readEvents(size_t max) = 0;
@@ -70,6 +71,8 @@ struct RedisOptions {
   std::string host = "127.0.0.1";
   int port = 6379;
   std::string prefix = "spikeline:";  // every key starts with it. Default: "spikeline:"
+  // Events kept in the stream (XADD MAXLEN ~: Redis trims in whole nodes, so about this many).
+  uint64_t event_retention = 10000;   // Default: 10000
   int connect_timeout_ms = 300;       // Default: 300
   int command_timeout_ms = 1000;      // Default: 1000
   int backoff_initial_ms = 50;        // first retry after a failure. Default: 50

@@ -75,6 +75,23 @@ TEST(RedisStoreTest, EventsAreAppendedInOrderWithTimestamps) {
   EXPECT_EQ(events[2].at_ns, 1004);
 }
 
+// --event-retention: the stream keeps about that many events (Redis trims whole stream nodes of
+// 100 entries, so between N and N + 100), the newest ones.
+TEST(RedisStoreTest, EventRetentionBoundsTheStream) {
+  testing::RedisServer redis;
+  RedisOptions o;
+  o.port = redis.port();
+  o.event_retention = 200;
+  auto store = makeRedisStore(o);
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_OK(store->appendEvent({"routes", "e" + std::to_string(i), "d"}, i).status());
+  }
+  ASSERT_OK_AND_ASSIGN(auto events, store->readEvents(10000));
+  EXPECT_GE(events.size(), 200u);
+  EXPECT_LE(events.size(), 300u);
+  EXPECT_EQ(events.back().event.subject, "e999");
+}
+
 TEST(RedisStoreTest, SurvivesRedisRestartWithDataKept) {
   testing::RedisServer redis;
   auto store = storeFor(redis);
