@@ -78,7 +78,14 @@ TEST_F(GatewayAuthE2ETest, RestNeedsAKeyExceptProbesAndMetrics) {
   EXPECT_EQ(metric(R"(spikeline_gateway_auth_failures_total{reason="invalid"})"), 2.0);
   EXPECT_EQ(metric(R"(spikeline_gateway_authenticated_requests_total{caller="alice"})"), 2.0);
   EXPECT_EQ(metric(R"(spikeline_gateway_authenticated_requests_total{caller="key-4"})"), 2.0);
-  EXPECT_EQ(get("/metrics").body.find(kGoodKey), std::string::npos);
+  const std::string metrics = get("/metrics").body;
+  EXPECT_EQ(metrics.find(kGoodKey), std::string::npos);
+  const auto file = cluster_.dir() / "auth_metrics.txt";
+  std::ofstream(file) << metrics;
+  const std::string cmd = "promtool check metrics < '" + file.string() + "' > '" +
+                          (cluster_.dir() / "promtool.out").string() + "' 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0)
+      << broker::testing::readText(cluster_.dir() / "promtool.out");
   EXPECT_EQ(gateway_.log().find(kGoodKey), std::string::npos) << "a key is logged";
 }
 
