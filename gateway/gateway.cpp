@@ -31,6 +31,8 @@ constexpr const char* kDuplicates = "spikeline_client_duplicate_results_total";
 constexpr const char* kRejected = "spikeline_client_rejected_total";
 constexpr const char* kEpoch = "spikeline_route_epoch";
 constexpr const char* kReady = "spikeline_model_ready";
+constexpr const char* kAuthFailures = "spikeline_gateway_auth_failures_total";
+constexpr const char* kAuthenticated = "spikeline_gateway_authenticated_requests_total";
 
 void declareMetrics(MetricsRegistry& m) {
   m.declare(kSuccess, MetricType::kCounter, "Inference requests answered with outputs.");
@@ -49,6 +51,10 @@ void declareMetrics(MetricsRegistry& m) {
             "Requests refused at submit (no first-stage credit or invalid).");
   m.declare(kEpoch, MetricType::kGauge, "Route epoch of the newest broker route table held.");
   m.declare(kReady, MetricType::kGauge, "1 when every stage of the model has a routed replica.");
+  m.declare(kAuthFailures, MetricType::kCounter,
+            "Requests refused by API-key authentication, by reason (missing, invalid).");
+  m.declare(kAuthenticated, MetricType::kCounter,
+            "Requests let in by an API key, by the key's name (caller).");
 }
 
 // The outcomes of one request's frames. Shared by the waiting server thread and the client's
@@ -134,6 +140,13 @@ class GatewayImpl final : public Gateway {
     metrics_.increment(
         kFailure,
         {{"model", ""}, {"version", ""}, {"protocol", protocol}, {"reason", failureReason(code)}});
+  }
+
+  void countAuthFailure(const std::string& reason) override {
+    metrics_.increment(kAuthFailures, {{"reason", reason}});
+  }
+  void countAuthenticated(const std::string& caller) override {
+    metrics_.increment(kAuthenticated, {{"caller", caller}});
   }
 
   std::string metricsText() override {

@@ -48,6 +48,11 @@ class Gateway {
   virtual Result<InferResponse> infer(const InferRequest& request, const std::string& protocol) = 0;
   // Counts a request rejected before infer() (malformed body) in the failure metrics.
   virtual void countRejected(const std::string& protocol, StatusCode code) = 0;
+  // Counts a request refused before anything else by authentication (auth.h): `reason` is
+  // "missing" or "invalid" (spikeline_gateway_auth_failures_total).
+  virtual void countAuthFailure(const std::string& reason) = 0;
+  // Counts a request let in by the API key named `caller` (never the key itself).
+  virtual void countAuthenticated(const std::string& caller) = 0;
   // The Prometheus text exposition of the gateway's metrics (refreshes the process gauges).
   virtual std::string metricsText() = 0;
   virtual const MetricsRegistry& metrics() const = 0;

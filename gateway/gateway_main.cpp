@@ -1,16 +1,19 @@
 // spikeline-gateway: the OIP v2 front door (issue 12). Loads the models it serves (--model),
 // follows the broker's route stream (--broker), serves REST + /metrics (--http) and gRPC
-// (--grpc), prints "READY http=HOST:PORT grpc=HOST:PORT", and stops on SIGTERM/SIGINT.
-// Exceptions (CLI11) end here.
+// (--grpc), prints "READY http=HOST:PORT grpc=HOST:PORT", and stops on SIGTERM/SIGINT. With
+// --api-keys FILE (or SPIKELINE_GATEWAY_API_KEYS_FILE) callers need one of the file's keys
+// (gateway/auth.h); SIGHUP re-reads the file. Exceptions (CLI11) end here.
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <iostream>
 #include <thread>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "gateway/auth.h"
 #include "gateway/gateway.h"
 #include "gateway/grpc_server.h"
 #include "gateway/http_server.h"
@@ -19,9 +22,42 @@
 
 namespace {
 
-std::atomic<bool> g_stop{false};  // set by the signal handler only
+std::atomic<bool> g_stop{false};    // set by the signal handler only
+std::atomic<bool> g_reload{false};  // SIGHUP: re-read the API keys file
 
 void onSignal(int) { g_stop.store(true); }
+void onHangup(int) { g_reload.store(true); }
+
+std::string hostOf(const std::string& host_port) {
+  return host_port.substr(0, host_port.rfind(':'));
+}
+
+// A file that fails to parse keeps the keys in force (the gateway never opens up on a typo).
+void reloadKeys(const std::string& file, spikeline::gateway::ApiKeyStore& store) {
+  auto keys = spikeline::gateway::loadApiKeysFile(file);
+  if (!keys.isOk()) {
+    spdlog::error("SIGHUP: keeping the previous API keys: {}", keys.status().message());
+    return;
+  }
+  spdlog::info("SIGHUP: {} API keys loaded from {}", keys->keys.size(), file);
+  store.replace(std::move(keys).value());
+}
+
+// The keys of `file`; null without one (then warns when a listener is reachable from other
+// hosts). kInvalidArgument naming the file and line for a file that is not usable.
+spikeline::Result<std::unique_ptr<spikeline::gateway::ApiKeyStore>> makeKeyStore(
+    const std::string& file, const std::string& http, const std::string& grpc) {
+  namespace gw = spikeline::gateway;
+  if (file.empty()) {
+    if (!gw::isLoopbackHost(hostOf(http)) || !gw::isLoopbackHost(hostOf(grpc)))
+      spdlog::warn("no --api-keys: the gateway accepts unauthenticated requests on {} and {}", http,
+                   grpc);
+    return std::unique_ptr<gw::ApiKeyStore>();
+  }
+  SPIKELINE_ASSIGN_OR_RETURN(gw::KeySet keys, gw::loadApiKeysFile(file));
+  spdlog::info("{} API keys loaded from {}", keys.keys.size(), file);
+  return std::make_unique<gw::ApiKeyStore>(std::move(keys));
+}
 
 }  // namespace
 
@@ -30,7 +66,7 @@ int main(int argc, char** argv) {
   CLI::App app{"spikeline-gateway: KServe Open Inference Protocol v2 (REST + gRPC) over spikeline"};
   gw::GatewayOptions options;
   std::vector<std::string> model_files;
-  std::string http = "127.0.0.1:8000", grpc = "127.0.0.1:8001", log_level = "info";
+  std::string http = "127.0.0.1:8000", grpc = "127.0.0.1:8001", log_level = "info", keys_file;
   int threads = 16;
   app.add_option("--broker", options.broker_endpoint, "Broker ROUTER, e.g. tcp://127.0.0.1:5555")
       ->required();
@@ -51,10 +87,21 @@ int main(int argc, char** argv) {
   app.add_option("--timeout-ms", options.default_timeout_ms, "Default request deadline (ms)")
       ->capture_default_str();
   app.add_option("--threads", threads, "HTTP server threads")->capture_default_str();
+  app.add_option("--api-keys", keys_file,
+                 "File of API keys, one `KEY` or `NAME:KEY` a line (# comments); every endpoint "
+                 "but health and /metrics then needs one. SIGHUP re-reads it")
+      ->envname("SPIKELINE_GATEWAY_API_KEYS_FILE");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  // Logs go to stderr: stdout carries the READY line (and nobody reads it afterwards).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("gateway"));
   spdlog::set_level(spdlog::level::from_str(log_level));
 
+  auto keys = makeKeyStore(keys_file, http, grpc);  // null: no authentication
+  if (!keys.isOk()) {
+    spdlog::error("--api-keys: {}", keys.status().message());
+    return 2;
+  }
   std::vector<spikeline::Topology> models;
   for (const std::string& f : model_files) {
     auto t = spikeline::topology::loadTopologyFile(f);
@@ -78,6 +125,7 @@ int main(int argc, char** argv) {
   ho.host = http_addr->first;
   ho.port = http_addr->second;
   ho.threads = threads;
+  ho.api_keys = keys->get();
   auto http_server = gw::startHttpServer(**gateway, ho);
   if (!http_server.isOk()) {
     spdlog::error("{}", http_server.status().toString());
@@ -85,6 +133,7 @@ int main(int argc, char** argv) {
   }
   gw::GrpcOptions go;
   go.address = grpc;
+  go.api_keys = keys->get();
   auto grpc_server = gw::startGrpcServer(**gateway, go);
   if (!grpc_server.isOk()) {
     spdlog::error("{}", grpc_server.status().toString());
@@ -92,10 +141,14 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGTERM, onSignal);
   std::signal(SIGINT, onSignal);
-  const std::string grpc_host = grpc.substr(0, grpc.rfind(':'));
+  if (*keys) std::signal(SIGHUP, onHangup);  // without keys SIGHUP keeps its default (exit)
+  const std::string grpc_host = hostOf(grpc);
   std::cout << "READY http=" << ho.host << ":" << (*http_server)->port() << " grpc=" << grpc_host
             << ":" << (*grpc_server)->port() << std::endl;
-  while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  while (!g_stop.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (g_reload.exchange(false) && *keys) reloadKeys(keys_file, **keys);
+  }
   spdlog::info("gateway: stopping");
   grpc_server->reset();
   http_server->reset();

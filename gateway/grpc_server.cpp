@@ -15,9 +15,16 @@ grpc::Status toGrpc(const Status& s) {
   return grpc::Status(static_cast<grpc::StatusCode>(grpcCodeFor(s.code())), s.message());
 }
 
+std::optional<std::string> metadataOf(const grpc::ServerContext& ctx, const char* key) {
+  const auto& md = ctx.client_metadata();  // keys are lower case
+  auto it = md.find(key);
+  if (it == md.end()) return std::nullopt;
+  return std::string(it->second.data(), it->second.size());
+}
+
 class Service final : public inference::GRPCInferenceService::Service {
  public:
-  explicit Service(Gateway& gateway) : gateway_(gateway) {}
+  Service(Gateway& gateway, const ApiKeyStore* keys) : gateway_(gateway), keys_(keys) {}
 
   grpc::Status ServerLive(grpc::ServerContext*, const inference::ServerLiveRequest*,
                           inference::ServerLiveResponse* out) override {
@@ -29,23 +36,26 @@ class Service final : public inference::GRPCInferenceService::Service {
     out->set_ready(gateway_.serverReady().ready);
     return grpc::Status::OK;
   }
-  grpc::Status ModelReady(grpc::ServerContext*, const inference::ModelReadyRequest* req,
+  grpc::Status ModelReady(grpc::ServerContext* ctx, const inference::ModelReadyRequest* req,
                           inference::ModelReadyResponse* out) override {
+    if (grpc::Status a = authorize(*ctx); !a.ok()) return a;
     Result<Readiness> r = gateway_.modelReady(req->name(), req->version());
     if (!r.isOk()) return toGrpc(r.status());
     out->set_ready(r->ready);
     return grpc::Status::OK;
   }
-  grpc::Status ServerMetadata(grpc::ServerContext*, const inference::ServerMetadataRequest*,
+  grpc::Status ServerMetadata(grpc::ServerContext* ctx, const inference::ServerMetadataRequest*,
                               inference::ServerMetadataResponse* out) override {
+    if (grpc::Status a = authorize(*ctx); !a.ok()) return a;
     const gateway::ServerMetadata m = gateway_.serverMetadata();
     out->set_name(m.name);
     out->set_version(m.version);
     for (const auto& e : m.extensions) out->add_extensions(e);
     return grpc::Status::OK;
   }
-  grpc::Status ModelMetadata(grpc::ServerContext*, const inference::ModelMetadataRequest* req,
+  grpc::Status ModelMetadata(grpc::ServerContext* ctx, const inference::ModelMetadataRequest* req,
                              inference::ModelMetadataResponse* out) override {
+    if (grpc::Status a = authorize(*ctx); !a.ok()) return a;
     Result<gateway::ModelMetadata> m = gateway_.modelMetadata(req->name(), req->version());
     if (!m.isOk()) return toGrpc(m.status());
     toProto(*m, *out);
@@ -53,6 +63,7 @@ class Service final : public inference::GRPCInferenceService::Service {
   }
   grpc::Status ModelInfer(grpc::ServerContext* ctx, const inference::ModelInferRequest* req,
                           inference::ModelInferResponse* out) override {
+    if (grpc::Status a = authorize(*ctx); !a.ok()) return a;
     Result<InferRequest> parsed = fromProto(*req);
     if (!parsed.isOk()) {
       gateway_.countRejected("grpc", parsed.status().code());
@@ -70,12 +81,29 @@ class Service final : public inference::GRPCInferenceService::Service {
   }
 
  private:
+  // OK when no keys are set or the caller's key is one of them; ServerLive and ServerReady skip
+  // it (probes).
+  grpc::Status authorize(const grpc::ServerContext& ctx) {
+    if (keys_ == nullptr) return grpc::Status::OK;
+    const AuthDecision d =
+        keys_->authorize({metadataOf(ctx, "authorization"), metadataOf(ctx, "x-api-key")});
+    if (d.outcome == AuthOutcome::kAllowed) {
+      gateway_.countAuthenticated(d.caller);
+      return grpc::Status::OK;
+    }
+    gateway_.countAuthFailure(authFailureReason(d.outcome));
+    return grpc::Status(d.outcome == AuthOutcome::kMissing ? grpc::StatusCode::UNAUTHENTICATED
+                                                           : grpc::StatusCode::PERMISSION_DENIED,
+                        d.message);
+  }
+
   Gateway& gateway_;
+  const ApiKeyStore* keys_;  // null: no authentication
 };
 
 class GrpcServerImpl final : public GrpcServer {
  public:
-  explicit GrpcServerImpl(Gateway& gateway) : service_(gateway) {}
+  GrpcServerImpl(Gateway& gateway, const ApiKeyStore* keys) : service_(gateway, keys) {}
   ~GrpcServerImpl() override {
     if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   }
@@ -101,7 +129,7 @@ class GrpcServerImpl final : public GrpcServer {
 }  // namespace
 
 Result<std::unique_ptr<GrpcServer>> startGrpcServer(Gateway& gateway, GrpcOptions options) {
-  auto s = std::make_unique<GrpcServerImpl>(gateway);
+  auto s = std::make_unique<GrpcServerImpl>(gateway, options.api_keys);
   SPIKELINE_RETURN_IF_ERROR(s->start(options));
   return std::unique_ptr<GrpcServer>(std::move(s));
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "gateway/auth.h"
 #include "gateway/gateway.h"
 
 namespace spikeline::gateway {
@@ -16,6 +17,10 @@ namespace spikeline::gateway {
 struct GrpcOptions {
   std::string address = "127.0.0.1:8001";  // "HOST:0" picks a free port (see port())
   int max_message_bytes = 64 << 20;        // Default: 64 MiB
+  // Borrowed, must outlive the server; null = no authentication. Otherwise every RPC but
+  // ServerLive/ServerReady needs `authorization: Bearer <key>` or `x-api-key` metadata:
+  // UNAUTHENTICATED without one, PERMISSION_DENIED with a wrong one.
+  const ApiKeyStore* api_keys = nullptr;
 };
 
 class GrpcServer {

@@ -36,6 +36,11 @@ Result<std::optional<size_t>> headerLength(const httplib::Request& req) {
   return std::optional<size_t>(n);
 }
 
+std::optional<std::string> headerOf(const httplib::Request& req, const char* name) {
+  if (!req.has_header(name)) return std::nullopt;
+  return req.get_header_value(name);
+}
+
 class HttpServerImpl final : public HttpServer {
  public:
   HttpServerImpl(Gateway& gateway, HttpOptions options)
@@ -54,6 +59,17 @@ class HttpServerImpl final : public HttpServer {
     server_.set_tcp_nodelay(true);  // headers and body go out as separate writes: no Nagle delay
     server_.set_payload_max_length(options_.max_body_bytes);
     server_.set_read_timeout(options_.read_timeout_s, 0);
+    if (options_.api_keys != nullptr) {
+      using Handled = httplib::Server::HandlerResponse;
+      server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        return admit(req, res, true) ? Handled::Unhandled : Handled::Handled;
+      });
+      // "Expect: 100-continue": refused before the client sends its body.
+      server_.set_expect_100_continue_handler(
+          [this](const httplib::Request& req, httplib::Response& res) {
+            return admit(req, res, false) ? 100 : res.status;
+          });
+    }
     routes();
     port_ = options_.port == 0
                 ? server_.bind_to_any_port(options_.host)
@@ -109,6 +125,26 @@ class HttpServerImpl final : public HttpServer {
           res.status = 500;
           res.set_content(encodeError("internal error"), kJson);
         });
+  }
+
+  // True when the request may go on (counted by caller name when `count_allowed`); else the
+  // refusal is counted and written into `res`: 401 + WWW-Authenticate without a key, 403 with a
+  // wrong one. A refused request's body is never read (an unknown caller cannot make the gateway
+  // read 64 MiB), so the connection closes after the answer.
+  bool admit(const httplib::Request& req, httplib::Response& res, bool count_allowed) {
+    if (isOpenHttpEndpoint(req.method, req.path)) return true;
+    const AuthDecision d =
+        options_.api_keys->authorize({headerOf(req, "Authorization"), headerOf(req, "X-API-Key")});
+    if (d.outcome == AuthOutcome::kAllowed) {
+      if (count_allowed) gateway_.countAuthenticated(d.caller);
+      return true;
+    }
+    gateway_.countAuthFailure(authFailureReason(d.outcome));
+    res.status = d.outcome == AuthOutcome::kMissing ? 401 : 403;
+    if (res.status == 401) res.set_header("WWW-Authenticate", R"(Bearer realm="spikeline")");
+    res.set_header("Connection", "close");
+    res.set_content(encodeError(d.message), kJson);
+    return false;
   }
 
   void infer(const httplib::Request& req, httplib::Response& res) {

@@ -1,8 +1,9 @@
 // HttpServer: the REST side of the gateway (the cpp-httplib adapter): OIP v2 endpoints, the
 // binary tensor data extension and GET /metrics, answering every error as {"error": "..."} with
-// the mapped status (error_map.h). Owns its listening socket and threads; borrows the Gateway,
-// which must outlive it. Thread safety: construction and destruction on one thread; requests
-// are served on the server's own thread pool (each blocks in Gateway::infer).
+// the mapped status (error_map.h), after the API-key check (auth.h) when keys are set. Owns its
+// listening socket and threads; borrows the Gateway, which must outlive it. Thread safety:
+// construction and destruction on one thread; requests are served on the server's own thread pool
+// (each blocks in Gateway::infer).
 #pragma once
 
 #include <cstddef>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "gateway/auth.h"
 #include "gateway/gateway.h"
 
 namespace spikeline::gateway {
@@ -20,6 +22,9 @@ struct HttpOptions {
   size_t max_body_bytes = 64u << 20;  // larger bodies get 413. Default: 64 MiB
   int threads = 16;                   // concurrent requests (each may wait on the pipeline)
   int read_timeout_s = 2;             // a body shorter than its Content-Length gets 400 after it
+  // Borrowed, must outlive the server; null = no authentication. Otherwise every endpoint but
+  // isOpenHttpEndpoint's needs a key: 401 + WWW-Authenticate without one, 403 with a wrong one.
+  const ApiKeyStore* api_keys = nullptr;
 };
 
 class HttpServer {

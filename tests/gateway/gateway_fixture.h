@@ -45,7 +45,8 @@ class GatewayE2ETest : public ::testing::Test {
     ASSERT_TRUE(deployed.isOk()) << deployed.status().toString();
     ASSERT_TRUE(waitFor([&] { return routed(); }, 10'000)) << cluster_.routes().dump();
     ASSERT_TRUE(gateway_.start(cluster_.broker().bind(), cluster_.broker().pub(),
-                               {model_path_.string()}, cluster_.dir() / "gateway.log"))
+                               {model_path_.string()}, cluster_.dir() / "gateway.log",
+                               gatewayArgs()))
         << gateway_.log();
     ASSERT_TRUE(waitFor([&] { return get("/v2/health/ready").status == 200; }, 10'000))
         << gateway_.log();
@@ -59,11 +60,15 @@ class GatewayE2ETest : public ::testing::Test {
     mono_ = std::move(mono).value();
   }
 
+  // Extra spikeline-gateway arguments; called once in SetUp, before the gateway starts (may
+  // write files in cluster_.dir()).
+  virtual std::vector<std::string> gatewayArgs() { return {}; }
+
   bool routed() {
     return cluster_.routedAs(kGatewayModel, {{"encoder", 1}, {"features", 1}, {"classifier", 1}});
   }
-  HttpReply get(const std::string& path) {
-    return curl(cluster_.dir(), {}, gateway_.http() + path);
+  HttpReply get(const std::string& path, const std::vector<std::string>& extra = {}) {
+    return curl(cluster_.dir(), extra, gateway_.http() + path);
   }
   HttpReply post(const std::string& path, const std::string& body,
                  std::vector<std::string> extra = {}) {

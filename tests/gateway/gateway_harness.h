@@ -47,10 +47,11 @@ inline HttpReply curl(const std::filesystem::path& dir, const std::vector<std::s
 
 class GatewayProcess {
  public:
-  // Starts the gateway against the broker, serving `models` (YAML paths); ports 0 (any free).
-  // False when it did not print READY.
+  // Starts the gateway against the broker, serving `models` (YAML paths); ports 0 (any free);
+  // `extra` arguments appended (e.g. --api-keys FILE). False when it did not print READY.
   bool start(const std::string& broker, const std::string& pub,
-             const std::vector<std::string>& models, const std::filesystem::path& log) {
+             const std::vector<std::string>& models, const std::filesystem::path& log,
+             const std::vector<std::string>& extra = {}) {
     log_ = log;
     std::vector<std::string> argv{SPIKELINE_GATEWAY_BIN, "--broker", broker,
                                   "--broker-routes",     pub,        "--http",
@@ -59,6 +60,7 @@ class GatewayProcess {
       argv.push_back("--model");
       argv.push_back(m);
     }
+    argv.insert(argv.end(), extra.begin(), extra.end());
     if (!child_.start(argv, log.string())) {
       return false;
     }
