@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The compose rig, proven (issue 13): builds the images, brings compose.yaml up, waits until every
-# service's readiness probe passes, checks the gateway answers an OIP v2 inference from the host,
-# then drives 20 s of open-loop load (spikeline-loadgen in the compose network, 100 req/s over
-# 100 Fashion-MNIST test images) and `docker kill`s the chip worker serving the model's chip
-# stage at ~5 s. Passes when the run lost 0 requests and delivered 0 duplicates, every request
-# was answered (refusals only `overloaded`/`unavailable`, while the worker is not yet declared
-# down), the broker's event stream shows the worker down and a new route epoch, and the accuracy
-# is the clean run's over the same images. Tears the rig down with its volumes.
+# service's readiness probe passes, checks the gateway answers an OIP v2 inference from the host
+# (with the API key of the generated secret; 401 without), then drives 20 s of open-loop load
+# (spikeline-loadgen in the compose network, 100 req/s over 100 Fashion-MNIST test images) and
+# `docker kill`s the chip worker serving the model's chip stage at ~5 s. Passes when the run lost
+# 0 requests and delivered 0 duplicates, every request was answered (refusals only
+# `overloaded`/`unavailable`, while the worker is not yet declared down), the broker's event
+# stream shows the worker down and a new route epoch, and the accuracy is the clean run's over
+# the same images. Tears the rig down with its volumes.
 #
 # Usage: tests/e2e/compose_rig_test.sh SOURCE_DIR OUT_DIR
 # Needs root (or sudo) to install docker.io/docker-compose/debootstrap when missing and to start
@@ -108,7 +109,12 @@ json.dump({"id": "e2e", "inputs": [{"name": "input", "shape": [1, 28, 28], "data
            "data": [b / 255 for b in image]}]}, open(sys.argv[1], "w"))
 EOF
 curl -sf "http://127.0.0.1:$SPIKELINE_HTTP_PORT/v2/health/ready" > /dev/null || fail "gateway not ready from the host"
-curl -sf -H 'Content-Type: application/json' -d @"$out/infer.json" \
+# The gateway takes API keys from the generated secret: none -> 401, the key -> the answer.
+key=$(cut -d: -f2- "$SPIKELINE_SECRETS_DIR/gateway-api-keys")
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+  -d @"$out/infer.json" "http://127.0.0.1:$SPIKELINE_HTTP_PORT/v2/models/fmnist-scnn/infer")
+[ "$code" = 401 ] || fail "an inference without an API key got $code, not 401"
+curl -sf -H "Authorization: Bearer $key" -H 'Content-Type: application/json' -d @"$out/infer.json" \
   "http://127.0.0.1:$SPIKELINE_HTTP_PORT/v2/models/fmnist-scnn/infer" > "$out/infer.out" \
   || fail "OIP v2 infer through the gateway: $(cat "$out/infer.out" 2>/dev/null)"
 say "gateway answered: $(head -c 300 "$out/infer.out")"
