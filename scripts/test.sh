@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's test command: installs dependencies, builds with -Werror, runs the unit and
-# integration tests, and (in CI) the decoder fuzzer for a bounded time.
+# integration tests, and (in CI) the wire and control-plane fuzzers for a bounded time each.
 # Then, in CI or with E2E=1, the e2e label alone (the compose rig: builds images, needs Docker,
 # which it installs and starts as root).
 # Usage: scripts/test.sh            (build dir: build/)
@@ -25,7 +25,7 @@ fuzz_rc=0
 if [ "$ctest_rc" -eq 0 ] && [ "$FUZZ_SECONDS" -gt 0 ] && [ -x scripts/fuzz.sh ]; then
   bash scripts/fuzz.sh "$FUZZ_SECONDS" > "$BUILD_DIR/fuzz.log" 2>&1 || fuzz_rc=$?
   tail -n 3 "$BUILD_DIR/fuzz.log"
-  [ "$fuzz_rc" -eq 0 ] && echo "fuzz: wire decoder ran ${FUZZ_SECONDS}s without a crash" \
+  [ "$fuzz_rc" -eq 0 ] && echo "fuzz: wire decoder and broker control decoding ran ${FUZZ_SECONDS}s each without a crash" \
     || echo "fuzz: FAILED (exit $fuzz_rc), see $BUILD_DIR/fuzz.log"
 fi
 
