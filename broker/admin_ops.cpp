@@ -254,22 +254,30 @@ Parts events(BrokerService::State& s, uint64_t id, const json& req) {
   return okReply(id, json{{"events", list}}.dump());
 }
 
-Parts fault(BrokerService::State& s, uint64_t id, const json& req, Outbox& out) {
+Parts fault(BrokerService::State& s, const std::string& admin_peer, uint64_t id, const json& req,
+            Outbox& out) {
   const std::string worker = stringField(req, "worker");
   InjectFault f{boolField(req, "whole_chip", true),
                 static_cast<uint32_t>(unsignedField(req, "core", 0, 0, UINT32_MAX)),
                 boolField(req, "permanent", true),
                 static_cast<uint32_t>(unsignedField(req, "failing_runs", 0, 0, UINT32_MAX))};
   if (!s.workers.count(worker)) return errorReply(id, notFound("unknown worker '" + worker + "'"));
-  out.to_peers.emplace_back(s.peerOf(worker), encodeInjectFault(f));
-  s.event({"fault_injected", worker,
-           std::string(f.whole_chip ? "whole chip" : "core " + std::to_string(f.core)) +
-               (f.permanent ? ", permanent" : ", transient " + std::to_string(f.failing_runs))});
-  return okReply(id, json{{"forwarded", worker}}.dump());
+  const std::string peer = s.peerOf(worker);
+  if (peer.empty()) {
+    return errorReply(id, unavailable("worker '" + worker + "' has no session (it is down)"));
+  }
+  const uint64_t ticket = ++s.next_fault_ticket;
+  s.pending_faults[ticket] = {
+      admin_peer, id, worker,
+      std::string(f.whole_chip ? "whole chip" : "core " + std::to_string(f.core)) +
+          (f.permanent ? ", permanent" : ", transient " + std::to_string(f.failing_runs)),
+      s.clock.monotonicNs() + kFaultAnswerNs};
+  out.to_peers.emplace_back(peer, encodeInjectFault(f, ticket));
+  return {};  // answered by onInjectResult or expireFaults
 }
 
-Parts dispatch(BrokerService::State& s, uint64_t id, const json& req, const Parts& parts,
-               Outbox& out) {
+Parts dispatch(BrokerService::State& s, const std::string& peer, uint64_t id, const json& req,
+               const Parts& parts, Outbox& out) {
   const std::string op = stringField(req, "op");
   if (op == "deploy") return deploy(s, id, req, parts, out);
   if (op == "undeploy") return undeploy(s, id, req, out);
@@ -277,7 +285,7 @@ Parts dispatch(BrokerService::State& s, uint64_t id, const json& req, const Part
   if (op == "routes") return routes(s, id);
   if (op == "workers") return workers(s, id);
   if (op == "events") return events(s, id, req);
-  if (op == "fault") return fault(s, id, req, out);
+  if (op == "fault") return fault(s, peer, id, req, out);
   return errorReply(id, invalidArgument("unknown admin op '" + op + "'"));
 }
 
@@ -294,7 +302,8 @@ void handleAdmin(BrokerService::State& s, const std::string& peer, const Parts& 
   try {
     if (!req.is_object()) throw std::invalid_argument("request is not a JSON object");
     id = unsignedField(req, "id", 0, 0, UINT64_MAX);
-    out.to_peers.emplace_back(peer, dispatch(s, id, req, parts, out));
+    Parts reply = dispatch(s, peer, id, req, parts, out);
+    if (!reply.empty()) out.to_peers.emplace_back(peer, std::move(reply));
   } catch (const FieldError& e) {
     const std::string op = req.is_object() && req.contains("op") && req["op"].is_string()
                                ? req["op"].get<std::string>()
@@ -303,6 +312,54 @@ void handleAdmin(BrokerService::State& s, const std::string& peer, const Parts& 
   } catch (const std::exception& e) {
     out.to_peers.emplace_back(peer,
                               errorReply(id, invalidArgument(std::string("admin: ") + e.what())));
+  }
+}
+
+void onInjectResult(BrokerService::State& s, const std::string& peer, const Parts& parts,
+                    Outbox& out) {
+  auto r = decodeInjectResult(parts);
+  if (!r) {
+    out.to_peers.emplace_back(peer, errorReply(0, r.status()));
+    return;
+  }
+  auto it = s.pending_faults.find(r->ticket);
+  if (it == s.pending_faults.end()) return;  // answered already (timed out): nothing to do
+  if (s.peerOf(it->second.worker) != peer) {
+    s.refuse(peer, it->second.worker, "inject result",
+             invalidArgument("an inject result for '" + it->second.worker +
+                             "' from a connection that is not its session"),
+             out);
+    return;
+  }
+  const BrokerService::State::PendingFault p = it->second;
+  s.pending_faults.erase(it);
+  if (r->status.isOk()) {
+    s.event({"fault_injected", p.worker, p.what});
+    out.to_peers.emplace_back(p.admin_peer, okReply(p.admin_id, json{{"injected", p.worker}}.dump()));
+  } else {
+    s.event({"fault_refused", p.worker, p.what + ": " + r->status.message()});
+    out.to_peers.emplace_back(
+        p.admin_peer,
+        errorReply(p.admin_id, Status(r->status.code(), "worker '" + p.worker +
+                                                            "' refused the fault: " +
+                                                            r->status.message())));
+  }
+}
+
+void expireFaults(BrokerService::State& s, Outbox& out) {
+  const int64_t now = s.clock.monotonicNs();
+  for (auto it = s.pending_faults.begin(); it != s.pending_faults.end();) {
+    if (now < it->second.deadline_ns) {
+      ++it;
+      continue;
+    }
+    out.to_peers.emplace_back(
+        it->second.admin_peer,
+        errorReply(it->second.admin_id,
+                   deadlineExceeded("worker '" + it->second.worker + "' did not answer the fault "
+                                    "within " + std::to_string(kFaultAnswerNs / 1'000'000) +
+                                    " ms (not applied, or an old worker)")));
+    it = s.pending_faults.erase(it);
   }
 }
 

@@ -377,6 +377,10 @@ void BrokerService::onMessage(const std::string& peer, const Parts& parts, Outbo
     handleAdmin(s, peer, parts, out);
     return;
   }
+  if (parts[0] == kTagInjected) {
+    onInjectResult(s, peer, parts, out);
+    return;
+  }
   if (parts[0] != kTagWire || parts.size() < 2 || parts.size() > 3) {
     spdlog::warn("peer sent a message with unknown tag or shape; refused");
     out.to_peers.emplace_back(
@@ -405,6 +409,7 @@ void BrokerService::onMessage(const std::string& peer, const Parts& parts, Outbo
 
 void BrokerService::tick(Outbox& out) {
   State& s = *s_;
+  expireFaults(s, out);
   auto down = s.health.sweep();
   for (const auto& e : down) s.event(e);
   if (!down.empty()) s.recompute(out);

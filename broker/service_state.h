@@ -47,6 +47,16 @@ struct BrokerService::State {
   bool dirty = false;                    // some store write failed: catch up later
   uint64_t synced_connections = 0;       // store connectionCount() when last in sync
   std::vector<std::pair<BrokerEvent, int64_t>> pending_events;
+  // `fault` requests forwarded to a worker, by ticket, until it answers or kFaultAnswerNs pass.
+  struct PendingFault {
+    std::string admin_peer;  // who asked
+    uint64_t admin_id = 0;   // their request id
+    std::string worker;
+    std::string what;        // "whole chip, permanent", for the event
+    int64_t deadline_ns = 0;  // monotonic
+  };
+  std::map<uint64_t, PendingFault> pending_faults;
+  uint64_t next_fault_ticket = 0;
   int64_t next_publish_ns = 0;
   int64_t next_store_retry_ns = 0;
 
@@ -74,7 +84,17 @@ struct BrokerService::State {
 Parts okReply(uint64_t id, const std::string& fields_json, Parts attachments = {});
 Parts errorReply(uint64_t id, const Status& status);
 
-// Handles ["admin", request JSON, attachments...] from `peer`.
+// Handles ["admin", request JSON, attachments...] from `peer`. Every request is answered at once,
+// except `fault`, answered when the worker does (onInjectResult) or after kFaultAnswerNs.
 void handleAdmin(BrokerService::State& s, const std::string& peer, const Parts& parts, Outbox& out);
+
+// How long `fault` waits for the worker's answer.
+inline constexpr int64_t kFaultAnswerNs = 2'000'000'000;
+// ["injected", result] from `peer`: answers the pending `fault` request of its ticket (only from
+// the session of the worker it was sent to).
+void onInjectResult(BrokerService::State& s, const std::string& peer, const Parts& parts,
+                    Outbox& out);
+// Answers `deadline_exceeded` to every pending `fault` past its deadline.
+void expireFaults(BrokerService::State& s, Outbox& out);
 
 }  // namespace spikeline::broker

@@ -136,7 +136,7 @@ void printReply(const BrokerCommand& c, const json& reply, std::ostream& out, st
   } else if (c.name == "events") {
     printEvents(reply, out);
   } else if (c.name == "fault") {
-    out << "fault forwarded to " << reply["forwarded"].get<std::string>() << "\n";
+    out << "fault injected into " << reply["injected"].get<std::string>() << "\n";
   }
 }
 

@@ -1,7 +1,8 @@
 // libFuzzer target for the broker's control decoding (issue 14): the whole BrokerService state
 // machine fed arbitrary multipart messages from a few peers, as its ROUTER would deliver them:
 // admin JSON (deploy, undeploy, models, routes, workers, events, fault, unknown ops, broken JSON)
-// and the Cap'n Proto control messages (register, heartbeat, deregister, hardware fault), with
+// and the Cap'n Proto control messages (register, heartbeat, deregister, hardware fault), the
+// workers' answers to injected faults, with
 // time advancing and the store coming and going between messages. Any input must give replies,
 // never a crash, a sanitizer report, an exception, or a message without a reply to an admin peer.
 // Built and run by scripts/fuzz.sh; with SPIKELINE_FUZZ_WRITE_SEEDS=DIR it writes its seed inputs
@@ -77,6 +78,9 @@ std::vector<std::string> seeds() {
       admin(R"({"op":"undeploy","model":"m","version":0})") + admin(R"({"op":"models"})"),
       admin(R"({"op":"events","count":-1})") + admin(R"({"op":"nope"})") + admin("{\"op\":"),
       record(0, 0x85, {"unknown-tag", "x"}) + record(1, 0x7f, {std::string(broker::kTagWire), "garbage"}),
+      reg1 + admin(R"({"op":"fault","worker":"w1","id":7})") +
+          record(1, 0, broker::encodeInjectResult({1, Status::ok()})) +
+          record(2, 0x7f, broker::encodeInjectResult({1, invalidArgument("no")})),
   };
 }
 
@@ -117,11 +121,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     out = Outbox{};
     service.onMessage(peer, parts, out);
-    // Every admin request is answered, to the peer that asked.
+    // Every admin request is answered, to the peer that asked, or (a `fault`) forwarded to the
+    // worker, whose answer or the broker's timeout answers it later.
     if (!parts.empty() && parts[0] == broker::kTagAdmin) {
       bool answered = false;
       for (const auto& [to, message] : out.to_peers) {
-        answered = answered || (to == peer && !message.empty() && message[0] == broker::kTagReply);
+        answered = answered || (to == peer && !message.empty() && message[0] == broker::kTagReply) ||
+                   (!message.empty() && message[0] == broker::kTagInject);
       }
       check(answered);
     }

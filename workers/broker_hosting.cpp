@@ -98,7 +98,8 @@ broker::AgentCallbacks makeCallbacks(Shared& sh) {
   };
   cb.on_inject_fault = [&sh](const broker::InjectFault& f) {
     std::lock_guard<std::mutex> lock(sh.worker_mu);
-    (void)sh.worker->injectFault(FaultRequest{f.whole_chip, f.core, f.permanent, f.failing_runs});
+    if (sh.worker == nullptr) return unavailable(sh.name + " hosts nothing yet");
+    return sh.worker->injectFault(FaultRequest{f.whole_chip, f.core, f.permanent, f.failing_runs});
   };
   return cb;
 }

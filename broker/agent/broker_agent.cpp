@@ -144,7 +144,13 @@ class BrokerAgentImpl final : public BrokerAgent {
       if (callbacks_.on_assignment) callbacks_.on_assignment(*a);
     } else if (parts[0] == kTagInject) {
       auto f = decodeInjectFault(parts);
-      if (f && callbacks_.on_inject_fault) callbacks_.on_inject_fault(*f);
+      Status applied = !f ? f.status()
+                       : callbacks_.on_inject_fault
+                           ? callbacks_.on_inject_fault(*f)
+                           : unimplemented("this worker does not take injected faults");
+      if (const uint64_t ticket = injectTicket(parts); ticket != 0) {
+        detail::sendParts(dealer_, encodeInjectResult({ticket, applied}));
+      }
     } else if (parts[0] == kTagReply && parts.size() >= 2) {
       onReply(parts);
     }

@@ -34,7 +34,9 @@ struct AgentOptions {
 struct AgentCallbacks {
   std::function<void(const Assignment&)> on_assignment;     // a changed assignment only
   std::function<void(const wire::RouteTable&)> on_routes;   // each newer table
-  std::function<void(const InjectFault&)> on_inject_fault;  // `spikeline fault`
+  // `spikeline fault`: what applying it gave goes back to the broker (and the CLI). Empty: the
+  // agent answers unimplemented.
+  std::function<Status(const InjectFault&)> on_inject_fault;
   // The broker refused this agent's session (its name is held by another live session, or
   // another registration took it over); the agent has stopped heartbeating. Called once.
   std::function<void(const std::string& message)> on_refused;

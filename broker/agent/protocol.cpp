@@ -76,11 +76,52 @@ Result<Assignment> decodeAssignment(const Parts& parts) {
   }
 }
 
-Parts encodeInjectFault(const InjectFault& f) {
+Parts encodeInjectFault(const InjectFault& f, uint64_t ticket) {
   auto bytes = wire::encode(wire::Message{f});
-  if (!bytes) return {kTagInject, ""};
-  return {kTagInject,
-          std::string(reinterpret_cast<const char*>(bytes->bytes().data()), bytes->size())};
+  Parts parts{kTagInject, bytes ? std::string(reinterpret_cast<const char*>(bytes->bytes().data()),
+                                              bytes->size())
+                                : std::string()};
+  if (ticket != 0) parts.push_back(nlohmann::json{{"ticket", ticket}}.dump());
+  return parts;
+}
+
+uint64_t injectTicket(const Parts& parts) {
+  if (parts.size() < 3) return 0;
+  auto j = nlohmann::json::parse(parts[2], nullptr, false);
+  if (!j.is_object() || !j.contains("ticket") || !j["ticket"].is_number_unsigned()) return 0;
+  return j["ticket"].get<uint64_t>();
+}
+
+Parts encodeInjectResult(const InjectResult& r) {
+  return {kTagInjected, nlohmann::json{{"ticket", r.ticket},
+                                       {"ok", r.status.isOk()},
+                                       {"code", std::string(statusCodeName(r.status.code()))},
+                                       {"message", r.status.message()}}
+                            .dump()};
+}
+
+Result<InjectResult> decodeInjectResult(const Parts& parts) {
+  if (parts.size() != 2 || parts[0] != kTagInjected) return invalidArgument("not an inject result");
+  auto j = nlohmann::json::parse(parts[1], nullptr, false);
+  if (!j.is_object() || !j.contains("ticket") || !j["ticket"].is_number_unsigned() ||
+      !j.contains("ok") || !j["ok"].is_boolean()) {
+    return invalidArgument("inject result: needs an unsigned `ticket` and a boolean `ok`");
+  }
+  InjectResult r{j["ticket"].get<uint64_t>(), Status::ok()};
+  if (!j["ok"].get<bool>()) {
+    const std::string message = j.value("message", std::string("refused"));
+    auto code = j.find("code");
+    StatusCode c = StatusCode::kInvalidArgument;
+    if (code != j.end() && code->is_string()) {
+      for (int i = 1; i <= static_cast<int>(StatusCode::kResourceExhausted); ++i) {
+        if (statusCodeName(static_cast<StatusCode>(i)) == code->get<std::string>()) {
+          c = static_cast<StatusCode>(i);
+        }
+      }
+    }
+    r.status = Status(c, message);
+  }
+  return r;
 }
 
 Result<InjectFault> decodeInjectFault(const Parts& parts) {

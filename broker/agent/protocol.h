@@ -26,8 +26,10 @@ inline constexpr const char* kTagAdmin = "admin";
 inline constexpr const char* kTagReply = "reply";
 // broker -> worker: ["assign", assignment JSON, weight file bytes...].
 inline constexpr const char* kTagAssign = "assign";
-// broker -> worker: ["inject", encoded wire::InjectFault].
+// broker -> worker: ["inject", encoded wire::InjectFault, {"ticket": N}]; the worker answers
+// ["injected", {"ticket": N, "ok": bool, "code", "message"}] (`spikeline fault` waits for it).
 inline constexpr const char* kTagInject = "inject";
+inline constexpr const char* kTagInjected = "injected";
 // broker PUB: ["routes", encoded RouteTable]; on every change and re-sent periodically.
 inline constexpr const char* kTagRoutes = "routes";
 
@@ -72,8 +74,18 @@ std::string_view assignmentRoleName(AssignmentRole role);  // "none" | "serving"
 Parts encodeAssignment(const Assignment& assignment);
 Result<Assignment> decodeAssignment(const Parts& parts);
 
-Parts encodeInjectFault(const InjectFault& fault);
+// `ticket` 0: no answer wanted.
+Parts encodeInjectFault(const InjectFault& fault, uint64_t ticket = 0);
 Result<InjectFault> decodeInjectFault(const Parts& parts);
+// The ticket of an inject message; 0 when it carries none (or a malformed one).
+uint64_t injectTicket(const Parts& parts);
+// The worker's answer to an inject: the ticket and what applying the fault gave.
+struct InjectResult {
+  uint64_t ticket = 0;
+  Status status;
+};
+Parts encodeInjectResult(const InjectResult& result);
+Result<InjectResult> decodeInjectResult(const Parts& parts);
 
 // A route table as published on the PUB (part 1 of a `routes` message) or attached to the
 // `routes` admin reply. kInvalidArgument when the bytes hold another message.

@@ -136,12 +136,19 @@ TEST_F(BrokerCliTest, FaultReachesTheWorker) {
   AgentCallbacks cb;
   cb.on_inject_fault = [&](const InjectFault& f) {
     if (!f.whole_chip && f.core == 3 && !f.permanent && f.failing_runs == 2) got.fetch_add(1);
+    return f.core < 128 ? Status::ok() : invalidArgument("core out of range (0..127)");
   };
   auto agent = startAgent(broker_, "chip-9", BackendKind::kChip, "n9", cb);
   ASSERT_TRUE(waitFor([&] { return agent->connected(); }));
   CliResult r = runCli("fault chip-9 --core 3 --transient 2" + flag());
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_TRUE(waitFor([&] { return got.load() == 1; }));
+  EXPECT_NE(r.output.find("fault injected into chip-9"), std::string::npos) << r.output;
+  EXPECT_EQ(got.load(), 1);
+  // The worker's refusal: exit 1 with its reason (it used to print "forwarded" and exit 0).
+  CliResult refused = runCli("fault chip-9 --core 99999" + flag());
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("refused the fault: core out of range"), std::string::npos)
+      << refused.output;
 }
 
 }  // namespace

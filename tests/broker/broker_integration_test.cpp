@@ -202,7 +202,7 @@ TEST_F(BrokerIntegrationTest, AgentGetsAssignmentWithModelBytesAndLateRoutes) {
   EXPECT_EQ(findModelRoute(late->routes(), ModelRef{"alpha", 1})->stages.size(), 3u);
 }
 
-TEST_F(BrokerIntegrationTest, FaultCommandIsForwardedToTheWorker) {
+TEST_F(BrokerIntegrationTest, FaultCommandWaitsForTheWorkersAnswer) {
   std::atomic<int> injected{0};
   InjectFault seen;
   std::mutex mu;
@@ -211,18 +211,57 @@ TEST_F(BrokerIntegrationTest, FaultCommandIsForwardedToTheWorker) {
     std::lock_guard<std::mutex> lock(mu);
     seen = f;
     injected.fetch_add(1);
+    return f.core < 128 ? Status::ok() : invalidArgument("core " + std::to_string(f.core) +
+                                                         " out of range (0..127)");
   };
   auto agent = startAgent(*broker_, "chip-7", kChip, "n1", cb);
   ASSERT_TRUE(waitFor([&] { return agent->connected(); }));
-  ASSERT_OK(broker_->call({{"op", "fault"},
+  auto ok = broker_->call({{"op", "fault"},
                            {"worker", "chip-7"},
                            {"whole_chip", false},
                            {"core", 3},
                            {"permanent", false},
-                           {"failing_runs", 5}}));
-  ASSERT_TRUE(waitFor([&] { return injected.load() == 1; }));
-  std::lock_guard<std::mutex> lock(mu);
-  EXPECT_EQ(seen, (InjectFault{false, 3, false, 5}));
+                           {"failing_runs", 5}});
+  ASSERT_OK(ok.status());
+  EXPECT_EQ((*ok)["injected"], "chip-7") << ok->dump();
+  EXPECT_EQ(injected.load(), 1);  // answered only once the worker applied it
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(seen, (InjectFault{false, 3, false, 5}));
+  }
+  // The worker's refusal comes back to the caller, and the event says refused, not injected.
+  auto refused = broker_->call({{"op", "fault"}, {"worker", "chip-7"}, {"whole_chip", false},
+                                {"core", 99999}});
+  EXPECT_STATUS_CODE(refused, StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find(
+                "worker 'chip-7' refused the fault: core 99999 out of range"),
+            std::string::npos)
+      << refused.status().toString();
+  auto events = broker_->call({{"op", "events"}, {"count", 20}});
+  ASSERT_OK(events.status());
+  int injected_events = 0, refused_events = 0;
+  for (const auto& e : (*events)["events"]) {
+    injected_events += e["kind"] == "fault_injected";
+    refused_events += e["kind"] == "fault_refused";
+  }
+  EXPECT_EQ(injected_events, 1) << events->dump();
+  EXPECT_EQ(refused_events, 1) << events->dump();
+}
+
+// A worker that never answers (an old one, or stuck): the caller gets deadline_exceeded.
+TEST_F(BrokerIntegrationTest, FaultCommandTimesOutWhenTheWorkerDoesNotAnswer) {
+  AgentCallbacks cb;
+  cb.on_inject_fault = [](const InjectFault&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // past the broker's 2 s
+    return Status::ok();
+  };
+  auto agent = startAgent(*broker_, "chip-8", kChip, "n1", cb);
+  ASSERT_TRUE(waitFor([&] { return agent->connected(); }));
+  auto r = broker_->call({{"op", "fault"}, {"worker", "chip-8"}}, {}, 5000);
+  EXPECT_STATUS_CODE(r, StatusCode::kDeadlineExceeded);
+  EXPECT_NE(r.status().message().find("did not answer the fault within 2000 ms"),
+            std::string::npos)
+      << r.status().toString();
 }
 
 }  // namespace
