@@ -1,5 +1,6 @@
-// Internal to broker/: the state behind BrokerService and the helpers its two .cpp files share
-// (broker_service.cpp: worker messages, recompute, persistence; admin_ops.cpp: admin requests).
+// Internal to broker/: the state behind BrokerService and the helpers its .cpp files share
+// (broker_service.cpp: recompute, persistence, dispatch; worker_messages.cpp: worker messages;
+// admin_ops.cpp: admin requests).
 // Owned by BrokerService. Thread safety: none; the broker loop's thread only.
 #pragma once
 
@@ -12,6 +13,7 @@
 
 #include "broker/broker_service.h"
 #include "broker/placement.h"
+#include "wire/control.h"
 
 namespace spikeline::broker {
 
@@ -87,6 +89,22 @@ Parts errorReply(uint64_t id, const Status& status);
 // Handles ["admin", request JSON, attachments...] from `peer`. Every request is answered at once,
 // except `fault`, answered when the worker does (onInjectResult) or after kFaultAnswerNs.
 void handleAdmin(BrokerService::State& s, const std::string& peer, const Parts& parts, Outbox& out);
+
+// A health reason recorded for a hardware fault (kept across heartbeats, unlike a silence).
+inline bool isFaultReason(const std::string& reason) {
+  return reason.rfind("hardware fault", 0) == 0;
+}
+
+// The worker messages (worker_messages.cpp), each accepted only from the worker's session.
+bool wantsReplace(const Parts& parts);  // the register's {"replace": true}
+void onRegister(BrokerService::State& s, const std::string& peer, const wire::RegisterWorker& r,
+                bool replace, Outbox& out);
+void onHeartbeat(BrokerService::State& s, const std::string& peer, const wire::Heartbeat& hb,
+                 Outbox& out);
+void onDeregister(BrokerService::State& s, const std::string& peer, const wire::Deregister& d,
+                  Outbox& out);
+void onFault(BrokerService::State& s, const std::string& peer, const wire::HardwareFault& f,
+             Outbox& out);
 
 // How long `fault` waits for the worker's answer.
 inline constexpr int64_t kFaultAnswerNs = 2'000'000'000;
