@@ -114,6 +114,12 @@ class GrpcServerImpl final : public GrpcServer {
     b.AddListeningPort(o.address, grpc::InsecureServerCredentials(), &port_);
     b.SetMaxReceiveMessageSize(o.max_message_bytes);
     b.SetMaxSendMessageSize(o.max_message_bytes);
+    // Bound what gRPC buffers (it reads a message before checking its size): no BDP-driven
+    // window growth, and a memory quota of one largest message + 16 MiB for the whole server.
+    b.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    grpc::ResourceQuota quota("spikeline-gateway");
+    quota.Resize(size_t(o.max_message_bytes) + (16u << 20));
+    b.SetResourceQuota(quota);
     b.RegisterService(&service_);
     server_ = b.BuildAndStart();
     if (!server_ || port_ == 0) return unavailable("cannot bind gRPC on " + o.address);

@@ -16,7 +16,9 @@ namespace spikeline::gateway {
 
 struct GrpcOptions {
   std::string address = "127.0.0.1:8001";  // "HOST:0" picks a free port (see port())
-  int max_message_bytes = 64 << 20;        // Default: 64 MiB
+  // The largest request or response. gRPC buffers a message before it checks its size, so the
+  // server's memory quota is this + 16 MiB: a hostile 1 GB message costs at most that much RSS.
+  int max_message_bytes = 32 << 20;        // Default: 32 MiB
   // Borrowed, must outlive the server; null = no authentication. Otherwise every RPC but
   // ServerLive/ServerReady needs `authorization: Bearer <key>` or `x-api-key` metadata:
   // UNAUTHENTICATED without one, PERMISSION_DENIED with a wrong one.

@@ -19,6 +19,7 @@
 #include "broker/agent/broker_agent.h"
 #include "cli/deploy_request.h"
 #include "tests/broker/redis_server.h"
+#include "tests/support/proc_status.h"
 
 namespace spikeline::broker::testing {
 
@@ -192,16 +193,7 @@ inline std::vector<std::string> replicasOf(const json& routes, const std::string
   return out;
 }
 
-// A memory figure of process `pid` in KiB from /proc/PID/status, or -1: "VmRSS" (resident now)
-// or "VmHWM" (the peak resident set so far, which a message freed after use still shows).
-inline long rssKiB(pid_t pid, const std::string& field = "VmRSS") {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
-  }
-  return -1;
-}
+using spikeline::testing::rssKiB;  // tests/support/proc_status.h
 
 inline bool hasEvent(const json& events, const std::string& kind, const std::string& subject) {
   if (!events.is_object() || !events.contains("events")) return false;

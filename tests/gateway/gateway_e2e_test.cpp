@@ -2,6 +2,7 @@
 // stub against every RPC; results equal the data-plane client's for the same input (compared per
 // data-plane request id with the monolith); every error code, and hostile bodies get 400.
 #include "tests/gateway/gateway_fixture.h"
+#include "tests/support/proc_status.h"
 
 namespace spikeline::testing {
 namespace {
@@ -189,6 +190,45 @@ TEST_F(GatewayE2ETest, GrpcClientCallsEveryRpc) {
   in->set_datatype("BYTES");
   s = stub->ModelInfer(ctx().get(), req, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+}
+
+// Bodies over the limits (64 MiB on REST, 32 MiB on gRPC) are refused (413 / RESOURCE_EXHAUSTED)
+// and the gateway's peak RSS stays under 64 MiB above its start; it keeps serving (issue 14).
+TEST_F(GatewayE2ETest, OversizedBodiesAreRefusedWithRssBounded) {
+  const pid_t pid = gateway_.child().pid();
+  const long before_kib = rssKiB(pid, "VmHWM");
+  ASSERT_GT(before_kib, 0);
+  const auto big = cluster_.dir() / "big.bin";
+  {
+    std::ofstream out(big, std::ios::binary);
+    const std::string chunk(1 << 20, 'x');
+    for (int i = 0; i < 256; ++i) out << chunk;  // 256 MiB
+  }
+  HttpReply rest = curl(cluster_.dir(),
+                        {"-X", "POST", "--data-binary", "@" + big.string(), "-H",
+                         "Content-Type: application/json"},
+                        gateway_.http() + "/v2/models/fmnist-gw/infer");
+  EXPECT_EQ(rest.status, 413) << rest.body;
+  std::filesystem::remove(big);
+
+  auto stub = inference::GRPCInferenceService::NewStub(
+      grpc::CreateChannel(gateway_.grpc(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  inference::ModelInferRequest req;
+  req.set_model_name("fmnist-gw");
+  req.add_raw_input_contents(std::string(size_t{100} << 20, 'x'));  // 100 MiB
+  inference::ModelInferResponse resp;
+  EXPECT_EQ(stub->ModelInfer(&ctx, req, &resp).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  const long peak_kib = rssKiB(pid, "VmHWM");
+  std::cout << "gateway peak RSS " << before_kib << " KiB -> " << peak_kib << " KiB\n";
+  EXPECT_LT(peak_kib - before_kib, 64 * 1024);
+  EXPECT_EQ(get("/v2/health/live").status, 200);
+  // Under the limit (32 MiB) a large message is still received and judged on its content.
+  grpc::ClientContext ctx2;
+  ctx2.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  req.set_raw_input_contents(0, std::string(size_t{30} << 20, 'x'));
+  EXPECT_EQ(stub->ModelInfer(&ctx2, req, &resp).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 }  // namespace

@@ -1,12 +1,14 @@
 // A worker fed garbage on its data port logs, answers errors where it can, and keeps serving.
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <random>
 #include <regex>
 
 #include "metrics/probe_server.h"
+#include "tests/support/proc_status.h"
 #include "tests/support/status_matchers.h"
 #include "tests/workers/pipeline_fixture.h"
 #include "transport/data_socket.h"
@@ -237,6 +239,36 @@ TEST(GarbageTest, AnUnusableReplyToIsLoggedOncePerAddressAndCounted) {
     EXPECT_EQ(count, 1u) << line << "\n" << after;
   }
   // And it still serves.
+  auto good = p.client().submit(p.topology().model, imageInput(1),
+                                client::deadlineAfterMs(p.clock(), 10'000));
+  ASSERT_EQ(good.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  EXPECT_OK(good.get());
+}
+
+// A frame 4x over the data port's cap (ZMQ_MAXMSGSIZE, 64 MiB) drops the sender's connection
+// before it is buffered: the worker's peak RSS grows by less than 64 MiB and it keeps serving
+// (issue 14; the client library's reply socket is the same transport::DataSocket).
+TEST(GarbageTest, OversizedFrameOnTheDataPortIsDroppedWithRssBounded) {
+  PipelineFixture p;
+  p.startMonolithWorker({"--backend", "cpu"});
+  const pid_t pid = p.worker("mono").pid();
+  const long before_kib = rssKiB(pid, "VmHWM");
+  ASSERT_GT(before_kib, 0);
+  {
+    ASSERT_OK_AND_ASSIGN(auto ctx, transport::makeTransportContext(1));
+    ASSERT_OK_AND_ASSIGN(auto raw, transport::makeDataSocket(*ctx, transport::SocketRole::kSender,
+                                                             transport::SocketOptions{"bulky"}));
+    ASSERT_OK(raw->connect(p.endpoint("mono")));
+    for (int i = 0; i < 200 && !raw->send({Bytes{uint8_t(MessageKind::kHeartbeat)}}).isOk(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    Bytes huge(size_t{256} << 20, 0x5a);
+    ASSERT_OK(raw->send({Bytes{uint8_t(MessageKind::kData)}, std::move(huge)}));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  }
+  const long peak_kib = rssKiB(pid, "VmHWM");
+  std::cout << "worker peak RSS " << before_kib << " KiB -> " << peak_kib << " KiB\n";
+  EXPECT_LT(peak_kib - before_kib, 64 * 1024);
   auto good = p.client().submit(p.topology().model, imageInput(1),
                                 client::deadlineAfterMs(p.clock(), 10'000));
   ASSERT_EQ(good.wait_for(std::chrono::seconds(20)), std::future_status::ready);
