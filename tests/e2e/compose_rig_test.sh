@@ -13,7 +13,8 @@
 # Needs root (or sudo) to install docker.io/docker-compose/debootstrap when missing and to start
 # dockerd when no engine answers; it stops a dockerd it started (its image cache stays on disk,
 # so a re-run rebuilds only what changed). Exit 77 (skip) only when no engine can be had here
-# (not root, the package archive unreachable, dockerd refusing to start), with the reason.
+# (not root, the package archive unreachable, dockerd refusing to start, containers that cannot
+# run or reach the Debian mirror), with the reason.
 # Env: E2E_RATE (100), E2E_SECONDS (20), E2E_KILL_AT (5), JOBS (2).
 set -euo pipefail
 src=$(cd "$1" && pwd)
@@ -69,6 +70,12 @@ trap cleanup EXIT
 # ---- 2. images (layer cache reused between runs)
 say "base image"
 "$src/docker/base/build-base-image.sh" > "$out/base.log" 2>&1 || { tail -n 20 "$out/base.log"; fail "base image"; }
+# Containers must run and reach the Debian mirror (the image build installs packages): where the
+# sandbox forbids either, no engine can be had here in the sense of this test.
+docker run --rm debian:bookworm-slim true > "$out/preflight.log" 2>&1 \
+  || skip "containers cannot run here (see $out/preflight.log)"
+docker run --rm debian:bookworm-slim apt-get update >> "$out/preflight.log" 2>&1 \
+  || skip "containers cannot reach the Debian mirror here (see $out/preflight.log)"
 say "spikeline:latest (docker build; only the changed layers rebuild)"
 tb=$(date +%s)
 docker buildx version >/dev/null 2>&1 || export DOCKER_BUILDKIT=0  # Debian's docker.io: no buildx
