@@ -31,6 +31,9 @@ struct ServiceOptions {
   size_t max_pending_events = 10000;              // kept while the store is away
   // Where events are counted and state gauges set (broker_metrics.h); borrowed, may be null.
   metrics::MetricsRegistry* metrics = nullptr;
+  // With CURVE on (docs/decisions/0010) every worker must register its data port's public key,
+  // or no client could connect to it securely: a registration without one is refused.
+  bool require_curve_keys = false;
 };
 
 // What the socket loop must send after a call.

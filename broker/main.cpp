@@ -10,6 +10,7 @@
 
 #include "broker/broker_metrics.h"
 #include "broker/server.h"
+#include "transport/curve.h"
 #include "broker/store.h"
 #include "metrics/probe_server.h"
 #include "metrics/registry.h"
@@ -54,6 +55,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--metrics", metrics, "serve /metrics, /live, /ready on HOST:PORT (default: off)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+  spikeline::transport::CurveFlags curve;
+  app.add_option("--curve-key", curve.key_file,
+                 "this broker's NAME.key_secret (`spikeline keygen`): CURVE on both sockets "
+                 "(or SPIKELINE_CURVE_KEY)");
+  app.add_option("--curve-trust", curve.trust_dir,
+                 "directory of *.key public keys allowed to connect (or SPIKELINE_CURVE_TRUST)");
+  app.add_flag("--insecure", curve.insecure,
+               "accept a plaintext, unauthenticated control plane on a non-loopback address");
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_level(spdlog::level::from_str(log_level));
@@ -72,6 +81,23 @@ int main(int argc, char** argv) {
   redis_options->event_retention = event_retention;
   const char* env_user = std::getenv("SPIKELINE_REDIS_USER");
   redis_options->user = !redis_user.empty() ? redis_user : (env_user != nullptr ? env_user : "");
+  curve = spikeline::transport::curveFlagsFromEnvironment(curve);
+  auto identity = spikeline::transport::loadCurveIdentity(curve, /*needs_broker=*/false);
+  if (!identity) {
+    spdlog::error("{}", identity.status().message());
+    return 2;
+  }
+  for (const std::string& w : identity->warnings) spdlog::warn("{}", w);
+  for (const std::string* endpoint : {&options.bind, &options.pub}) {
+    auto allowed = spikeline::transport::requireCurveOffLoopback(*identity, curve.insecure,
+                                                                 *endpoint, "--bind/--pub");
+    if (!allowed.isOk()) {
+      spdlog::error("{}", allowed.message());
+      return 2;
+    }
+  }
+  options.curve = *identity;
+  options.service.require_curve_keys = identity->enabled();
   options.service.health.heartbeat_interval_ns = static_cast<int64_t>(heartbeat_ms * 1e6);
   options.service.health.liveness = liveness;
   std::signal(SIGTERM, onSignal);

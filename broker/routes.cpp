@@ -23,7 +23,7 @@ wire::RouteTable computeRoutes(const std::vector<DeployedModel>& models,
           if (!health.isUp(id)) continue;
           auto w = std::find_if(workers.begin(), workers.end(),
                                 [&](const WorkerInfo& x) { return x.id == id; });
-          if (w != workers.end()) sr.replicas.push_back({id, w->endpoint});
+          if (w != workers.end()) sr.replicas.push_back({id, w->endpoint, w->curve_key});
         }
       }
       route.stages.push_back(std::move(sr));

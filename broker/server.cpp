@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/agent/detail/zmq_io.h"
+#include "transport/zap_handler.h"
 
 namespace spikeline::broker {
 namespace {
@@ -39,8 +40,17 @@ bool restoreWithBackoff(BrokerService& service, Outbox& out, const std::atomic<b
 Status runBroker(const ServerOptions& options, Store& store, const Clock& clock,
                  const std::atomic<bool>& stop) {
   zmq::context_t context(1);
+  std::unique_ptr<transport::ZapHandler> zap;  // before the sockets: destroyed after them
+  if (options.curve.enabled()) {
+    auto started = transport::startZapHandler(context.handle(), options.curve.authorized);
+    if (!started) return started.status();
+    zap = std::move(*started);
+  }
   zmq::socket_t router(context, zmq::socket_type::router);
   zmq::socket_t pub(context, zmq::socket_type::pub);
+  for (zmq::socket_t* s : {&router, &pub}) {
+    SPIKELINE_RETURN_IF_ERROR(transport::applyCurveServer(s->handle(), options.curve.self));
+  }
   try {
     router.set(zmq::sockopt::linger, 0);
     pub.set(zmq::sockopt::linger, 0);
@@ -51,7 +61,11 @@ Status runBroker(const ServerOptions& options, Store& store, const Clock& clock,
   } catch (const zmq::error_t& e) {
     return unavailable("cannot bind " + options.bind + " / " + options.pub + ": " + e.what());
   }
-  spdlog::info("broker listening on {} (routes on {})", options.bind, options.pub);
+  spdlog::info("broker listening on {} (routes on {}){}", options.bind, options.pub,
+               options.curve.enabled() ? ", CURVE on: " +
+                                             std::to_string(options.curve.authorized.size()) +
+                                             " authorised keys"
+                                       : ", plaintext");
   BrokerService service(store, clock, options.service);
   Outbox out;
   if (!restoreWithBackoff(service, out, stop)) return Status::ok();

@@ -11,6 +11,7 @@
 #include "broker/store.h"
 #include "core/clock.h"
 #include "core/status.h"
+#include "transport/curve.h"
 
 namespace spikeline::broker {
 
@@ -18,6 +19,10 @@ struct ServerOptions {
   std::string bind = "tcp://127.0.0.1:5555";  // ROUTER for workers and the CLI
   std::string pub = "tcp://127.0.0.1:5556";   // PUB of route tables
   ServiceOptions service;
+  // CURVE (docs/decisions/0010): both sockets are CURVE servers with `curve.self`; only clients
+  // whose public key is in `curve.authorized` get through the handshake (a ZAP handler), so
+  // nobody else can register, heartbeat, call admin or read routes. Disabled: plaintext.
+  transport::CurveIdentity curve;
 };
 
 // kUnavailable when an endpoint cannot be bound.

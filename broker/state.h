@@ -40,6 +40,7 @@ struct WorkerInfo {
   std::string endpoint;               // data endpoint
   std::string node;                   // host; placement spreads a pool's workers across nodes
   std::vector<Precision> precisions;  // empty = any
+  std::string curve_key;              // the data port's CURVE public key; "" = plaintext
   friend bool operator==(const WorkerInfo&, const WorkerInfo&) = default;
 };
 

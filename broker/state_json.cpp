@@ -96,7 +96,8 @@ std::string toJson(const WorkerInfo& w) {
   for (auto p : w.precisions) precisions.push_back(std::string(precisionName(p)));
   return json{{"name", w.id.name},      {"backend", std::string(backendKindName(w.backend))},
               {"capacity", w.capacity}, {"endpoint", w.endpoint},
-              {"node", w.node},         {"precisions", precisions}}
+              {"node", w.node},         {"precisions", precisions},
+              {"curve_key", w.curve_key}}
       .dump();
 }
 
@@ -110,6 +111,7 @@ Result<WorkerInfo> workerInfoFromJson(std::string_view text) {
     w.capacity = j.at("capacity").get<uint32_t>();
     w.endpoint = j.at("endpoint").get<std::string>();
     w.node = j.at("node").get<std::string>();
+    w.curve_key = j.value("curve_key", std::string());  // absent in state written before 0010
     for (const auto& p : j.at("precisions")) {
       auto precision = parsePrecision(p.get<std::string>());
       if (!precision) throw std::invalid_argument(precision.status().message());

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/service_state.h"
+#include "transport/curve.h"
 
 namespace spikeline::broker {
 namespace {
@@ -62,6 +63,18 @@ void onRegister(BrokerService::State& s, const std::string& peer, const wire::Re
                                             "are required")));
     return;
   }
+  if (!r.curve_key.empty() && !transport::isCurveKey(r.curve_key)) {
+    s.refuse(peer, r.worker.name, "registration",
+             invalidArgument("register: curve_key is not a CURVE public key"), out);
+    return;
+  }
+  if (s.options.require_curve_keys && r.curve_key.empty()) {
+    s.refuse(peer, r.worker.name, "registration",
+             invalidArgument("register: this broker runs CURVE; start the worker with "
+                             "--curve-key so its data port is authenticated too"),
+             out);
+    return;
+  }
   const std::string& name = r.worker.name;
   auto held = s.sessions.find(name);
   const bool live = held != s.sessions.end() && held->second.peer != peer &&
@@ -79,7 +92,8 @@ void onRegister(BrokerService::State& s, const std::string& peer, const wire::Re
              "session from " + held->second.endpoint + " ended by --replace from " +
                  r.data_endpoint});
   }
-  WorkerInfo info{r.worker, r.backend, r.capacity, r.data_endpoint, r.node, r.precisions};
+  WorkerInfo info{r.worker, r.backend, r.capacity, r.data_endpoint, r.node, r.precisions,
+                  r.curve_key};
   const bool known = s.workers.count(name) > 0;
   s.workers[name] = info;
   s.sessions[name] = {peer, s.clock.wallNs(), r.data_endpoint};

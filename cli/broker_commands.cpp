@@ -151,7 +151,13 @@ int runBrokerCommand(const BrokerCommand& c, std::ostream& out, std::ostream& er
                ? kExitInvalid
                : kExitUsage;
   }
-  auto client = broker::makeAdminClient(c.broker);
+  auto curve = transport::loadCurveIdentity(transport::curveFlagsFromEnvironment(c.curve),
+                                           /*needs_broker=*/true, /*serves=*/false);
+  if (!curve) {
+    err << curve.status().message() << "\n";
+    return kExitUsage;
+  }
+  auto client = broker::makeAdminClient(c.broker, *curve);
   if (!client) {
     err << client.status().message() << "\n";
     return kExitUsage;

@@ -9,6 +9,8 @@
 #include <ostream>
 #include <string>
 
+#include "transport/curve.h"
+
 namespace spikeline::cli {
 
 struct BrokerCommand {
@@ -20,6 +22,7 @@ struct BrokerCommand {
   std::optional<uint32_t> core;                 // fault: one core (else the whole chip)
   std::optional<uint32_t> transient_runs;       // fault: transient, failing N runs
   bool whole_chip_flag = false;                 // fault: --chip given (the default anyway)
+  transport::CurveFlags curve;  // --curve-key / --curve-broker-key (docs/decisions/0010)
 };
 
 // Runs one command. deploy validates the file locally first (file:line:col on failure).

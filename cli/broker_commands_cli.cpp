@@ -11,6 +11,10 @@ CLI::App* addOne(CLI::App& app, const std::string& name, const std::string& help
   cmd->add_option("--broker", c.broker, "Broker ROUTER endpoint")->capture_default_str();
   cmd->add_option("--timeout-ms", c.timeout_ms, "How long to wait for the broker")
       ->capture_default_str();
+  cmd->add_option("--curve-key", c.curve.key_file,
+                  "Your NAME.key_secret when the broker runs CURVE (or SPIKELINE_CURVE_KEY)");
+  cmd->add_option("--curve-broker-key", c.curve.broker_key_file,
+                  "The broker's public key file (or SPIKELINE_CURVE_BROKER_KEY)");
   cmd->callback([&c, &exit_code, name] {
     c.name = name;
     exit_code = runBrokerCommand(c, std::cout, std::cerr);

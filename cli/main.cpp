@@ -1,4 +1,5 @@
-// spikeline: the command-line tool. Subcommands: validate, probe (cli/probe_command.h), import-nir
+// spikeline: the command-line tool. Subcommands: validate, probe (cli/probe_command.h), keygen
+// (cli/keygen_command.h), import-nir
 // and run (cli/nir_commands.h), and the broker commands (deploy, undeploy, models, routes, workers, events, fault;
 // cli/broker_commands.h).
 // Exit codes: 0 ok, 1 a command found problems, 2 bad usage.
@@ -10,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/broker_commands_cli.h"
+#include "cli/keygen_command.h"
 #include "cli/nir_commands.h"
 #include "cli/probe_command.h"
 #include "cli/validate_command.h"
@@ -40,6 +42,18 @@ void addProbeCommand(CLI::App& app, spikeline::cli::ProbeCommand& c, int& exit_c
       [&c, &exit_code] { exit_code = spikeline::cli::runProbe(c, std::cout, std::cerr); });
 }
 
+// Registers `keygen NAME... [--dir DIR]`.
+void addKeygenCommand(CLI::App& app, spikeline::cli::KeygenCommand& c, int& exit_code) {
+  CLI::App* cmd = app.add_subcommand(
+      "keygen", "Make CURVE key pairs: DIR/NAME.key (public) and DIR/NAME.key_secret (0600)");
+  cmd->add_option("names", c.names, "One key pair per name, e.g. broker worker-1 gateway")
+      ->required();
+  cmd->add_option("--dir", c.dir, "Where to write them (created if missing)")
+      ->capture_default_str();
+  cmd->callback(
+      [&c, &exit_code] { exit_code = spikeline::cli::runKeygen(c, std::cout, std::cerr); });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -54,6 +68,8 @@ int main(int argc, char** argv) {
   spikeline::cli::addNirCommands(app, nir_commands, exit_code);
   spikeline::cli::ProbeCommand probe_command;
   addProbeCommand(app, probe_command, exit_code);
+  spikeline::cli::KeygenCommand keygen_command;
+  addKeygenCommand(app, keygen_command, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -98,7 +98,7 @@ class GatewayImpl final : public Gateway {
     }
     SPIKELINE_ASSIGN_OR_RETURN(
         subscriber_,
-        broker::startRouteSubscriber({options_.broker_endpoint, pub, 200},
+        broker::startRouteSubscriber({options_.broker_endpoint, pub, 200, options_.curve},
                                      [this](const wire::RouteTable& t) { onRoutes(t); }));
     return Status::ok();
   }
@@ -219,6 +219,7 @@ class GatewayImpl final : public Gateway {
     o.name = "gateway-" + std::to_string(::getpid()) + "-" + e.topology.model.name;
     o.bind = options_.client_bind;
     o.advertise = options_.client_advertise;
+    o.curve = options_.curve;
     SPIKELINE_ASSIGN_OR_RETURN(
         std::unique_ptr<client::Client> made,
         client::Client::make(e.topology, workers::fromRouteTable(table(), e.topology.model), o));

@@ -15,6 +15,7 @@
 #include "core/topology.h"
 #include "gateway/inference_types.h"
 #include "metrics/registry.h"
+#include "transport/curve.h"
 
 namespace spikeline::gateway {
 
@@ -28,6 +29,9 @@ struct GatewayOptions {
   int64_t default_timeout_ms = 5000;              // per request unless it names `timeout`
   uint32_t max_batch = 64;                        // leading batch dimension limit
   int client_ready_timeout_ms = 2000;             // a new client waits this long for first credit
+  // CURVE (docs/decisions/0010) towards the broker and on the data plane (the clients' reply
+  // ROUTERs admit `curve.authorized` workers). Disabled: plaintext.
+  transport::CurveIdentity curve;
 };
 
 class Gateway {

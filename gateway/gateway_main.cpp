@@ -59,6 +59,23 @@ spikeline::Result<std::unique_ptr<spikeline::gateway::ApiKeyStore>> makeKeyStore
   return std::make_unique<gw::ApiKeyStore>(std::move(keys));
 }
 
+// CURVE keys from the flags (or the environment) into `options`; 2 with a logged reason on error.
+int loadCurve(spikeline::transport::CurveFlags flags, spikeline::gateway::GatewayOptions& options) {
+  using namespace spikeline;
+  flags = transport::curveFlagsFromEnvironment(flags);
+  auto identity = transport::loadCurveIdentity(flags, /*needs_broker=*/true);
+  if (!identity.isOk()) return spdlog::error("{}", identity.status().message()), 2;
+  for (const std::string& w : identity->warnings) spdlog::warn("{}", w);
+  for (const std::string& endpoint : {options.client_bind, options.client_advertise}) {
+    if (endpoint.empty()) continue;
+    Status allowed = transport::requireCurveOffLoopback(*identity, flags.insecure, endpoint,
+                                                        "the data-plane reply endpoint");
+    if (!allowed.isOk()) return spdlog::error("{}", allowed.message()), 2;
+  }
+  options.curve = std::move(identity).value();
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -92,6 +109,17 @@ int main(int argc, char** argv) {
                  "but health and /metrics then needs one. SIGHUP re-reads it")
       ->envname("SPIKELINE_GATEWAY_API_KEYS_FILE");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+  spikeline::transport::CurveFlags curve;
+  app.add_option("--curve-key", curve.key_file,
+                 "this gateway's NAME.key_secret (`spikeline keygen`): CURVE to the broker and "
+                 "the workers (or SPIKELINE_CURVE_KEY)");
+  app.add_option("--curve-trust", curve.trust_dir,
+                 "directory of *.key public keys allowed to send results back (the workers'; "
+                 "or SPIKELINE_CURVE_TRUST)");
+  app.add_option("--curve-broker-key", curve.broker_key_file,
+                 "the broker's public key (default: CURVE_TRUST/broker.key)");
+  app.add_flag("--insecure", curve.insecure,
+               "accept a plaintext data plane on a non-loopback --bind/--advertise");
   CLI11_PARSE(app, argc, argv);
   // Logs go to stderr: stdout carries the READY line (and nobody reads it afterwards).
   spdlog::set_default_logger(spdlog::stderr_color_mt("gateway"));
@@ -102,6 +130,7 @@ int main(int argc, char** argv) {
     spdlog::error("--api-keys: {}", keys.status().message());
     return 2;
   }
+  if (int code = loadCurve(curve, options); code != 0) return code;
   std::vector<spikeline::Topology> models;
   for (const std::string& f : model_files) {
     auto t = spikeline::topology::loadTopologyFile(f);

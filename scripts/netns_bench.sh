@@ -104,13 +104,14 @@ cluster() {
     sleep 0.1
   done
   start "$p-broker" "$A" "$B" --redis 127.0.0.1:"$rport" --bind tcp://0.0.0.0:"$bport" \
-    --pub tcp://0.0.0.0:$((bport + 1)) --log-level warn
+    --pub tcp://0.0.0.0:$((bport + 1)) --log-level warn --insecure
   local broker=tcp://$ha:$bport i=0 name ns host port
   for spec in "enc:$A:$ha" "cls:$A:$ha" "f1:$nsf:$hb" "f2:$nsf:$hb" "f3:$nsf:$hb"; do
     IFS=: read -r name ns host <<<"$spec"
     port=$((port0 + i)); i=$((i + 1))
     start "$p-$name" "$ns" "$W" --broker "$broker" --backend cpu --name "$p-$name" \
-      --node "$ns" --bind tcp://0.0.0.0:$port --advertise tcp://$host:$port --log-level warn
+      --node "$ns" --bind tcp://0.0.0.0:$port --advertise tcp://$host:$port --log-level warn \
+      --insecure
   done
   for _ in $(seq 1 60); do
     ip netns exec "$A" "$C" deploy --broker "$broker" "$model" >"$tmp/$p-deploy.log" 2>&1 && break
@@ -140,7 +141,7 @@ load() {
     ns=$NB broker=tcp://$IPA:5555
     args=(--bind "tcp://0.0.0.0:*" --advertise "tcp://$IPB:*")
   fi
-  timeout $((DURATION + 40)) ip netns exec "$ns" "$L" --no-progress --broker "$broker" \
+  timeout $((DURATION + 40)) ip netns exec "$ns" env SPIKELINE_INSECURE=1 "$L" --no-progress --broker "$broker" \
     --topology "$model" "${args[@]}" --concurrency "$CONCURRENCY" --duration "$DURATION" \
     --warmup "$WARMUP" --input fmnist --input-count 500 --json "$tmp/$mode-$run.json" \
     >"$tmp/$mode-$run.log" 2>&1 || { echo "loadgen $mode run $run failed:"; tail -20 "$tmp/$mode-$run.log"; return 1; }

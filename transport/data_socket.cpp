@@ -3,6 +3,9 @@
 #include <zmq.hpp>
 
 #include <cerrno>
+#include <mutex>
+
+#include "transport/zap_handler.h"
 
 namespace spikeline::transport {
 namespace {
@@ -35,8 +38,22 @@ class ContextImpl final : public TransportContext {
   void* nativeHandle() override { return context_.handle(); }
   zmq::context_t& context() { return context_; }
 
+  Status authorizeCurveClients(AuthorizedKeys keys) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (zap_ != nullptr) {
+      zap_->setAuthorized(std::move(keys));
+      return Status::ok();
+    }
+    auto zap = startZapHandler(context_.handle(), std::move(keys));
+    if (!zap) return zap.status();
+    zap_ = std::move(*zap);
+    return Status::ok();
+  }
+
  private:
   zmq::context_t context_;
+  std::mutex mu_;
+  std::unique_ptr<ZapHandler> zap_;  // declared after context_: stopped before it terminates
 };
 
 class DataSocketImpl final : public DataSocket {
@@ -48,7 +65,7 @@ class DataSocketImpl final : public DataSocket {
 
   // Applies the options of docs/decisions/0002 section 4. Throws zmq::error_t (caught by the
   // factory).
-  void configure(const SocketOptions& o) {
+  Status configure(const SocketOptions& o) {
     socket_.set(zmq::sockopt::linger, 0);
     socket_.set(zmq::sockopt::sndhwm, o.send_hwm);
     socket_.set(zmq::sockopt::rcvhwm, o.recv_hwm);
@@ -63,6 +80,8 @@ class DataSocketImpl final : public DataSocket {
     } else {
       socket_.set(zmq::sockopt::immediate, 1);
     }
+    if (role_ == SocketRole::kReceiver) return applyCurveServer(socket_.handle(), o.curve_self);
+    return applyCurveClient(socket_.handle(), o.curve_self, o.curve_server_key);
   }
 
   SocketRole role() const override { return role_; }
@@ -167,7 +186,7 @@ Result<std::unique_ptr<DataSocket>> makeDataSocket(TransportContext& context, So
     // ContextImpl is the only TransportContext implementation.
     auto& impl = static_cast<ContextImpl&>(context);
     auto socket = std::make_unique<DataSocketImpl>(impl.context(), role);
-    socket->configure(options);
+    if (Status s = socket->configure(options); !s.isOk()) return s;
     return std::unique_ptr<DataSocket>(std::move(socket));
   } catch (const zmq::error_t& e) {
     return fromZmqError(e, "socket");

@@ -12,6 +12,7 @@
 #include "core/result.h"
 #include "core/status.h"
 #include "transport/bytes.h"
+#include "transport/curve.h"
 
 namespace spikeline::transport {
 
@@ -22,6 +23,10 @@ class TransportContext {
   virtual ~TransportContext() = default;
   // The libzmq context, for this module's adapter only.
   virtual void* nativeHandle() = 0;
+  // Starts (first call) or updates this context's ZAP handler (zap_handler.h): from then on the
+  // CURVE server sockets of this context admit only clients holding one of `keys`' secrets.
+  // Call before binding a CURVE receiver (libzmq admits any CURVE client when no handler runs).
+  virtual Status authorizeCurveClients(AuthorizedKeys keys) = 0;
 };
 
 // REQUIRES: io_threads >= 1. Default: 1.
@@ -40,6 +45,11 @@ struct SocketOptions {
   int heartbeat_timeout_ms = 300;        // no traffic this long after a PING: connection dropped
   int heartbeat_ttl_ms = 300;            // asks the peer to drop us after this much silence
   int64_t max_message_bytes = 64 << 20;  // larger inbound messages drop the connection
+  // CURVE (docs/decisions/0010); empty `curve_self` = plaintext. A receiver is a CURVE server
+  // (its clients are checked by the context's ZapHandler); a sender is a client of the peer
+  // whose public key is `curve_server_key`.
+  CurveKeyPair curve_self;
+  std::string curve_server_key;
 };
 
 class DataSocket {

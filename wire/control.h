@@ -23,6 +23,7 @@ struct RegisterWorker {
   std::string data_endpoint;  // e.g. "tcp://10.0.0.5:7001"
   std::string node;           // host / node name
   std::vector<Precision> precisions;
+  std::string curve_key;  // the data port's CURVE public key (Z85); "" = plaintext
   friend bool operator==(const RegisterWorker&, const RegisterWorker&) = default;
 };
 
@@ -79,6 +80,7 @@ struct Ack {
 struct Replica {
   WorkerId worker;
   std::string endpoint;
+  std::string curve_key;  // its data port's CURVE public key (Z85); "" = plaintext
   friend bool operator==(const Replica&, const Replica&) = default;
 };
 

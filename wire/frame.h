@@ -28,6 +28,7 @@ struct SpikeFrame {
   uint32_t attempt = 0;     // stamped by the sender per send: 1, 2, 3... (decisions/0002)
   int64_t deadline_ns = 0;  // wall clock, ns since the Unix epoch
   std::string reply_to;     // where the last stage sends the result
+  std::string reply_key;    // CURVE public key of the reply_to socket (Z85); "" = plaintext
   std::vector<HopTrace> trace;
   // Spikes or dense values; its shape and T are the frame's shape and T.
   // REQUIRES for encoding: 1 <= T <= kMaxTimesteps, 1 <= numel <= kMaxNeurons (wire/limits.h).

@@ -49,6 +49,7 @@ struct SpikeFrame {
     denseFloat32 @14 :List(Float32);  # T * N values, row-major [T, shape...]
     denseInt32 @15 :List(Int32);      # T * N values (fixed-point mode)
   }
+  replyKey @16 :Text;       # CURVE public key of the replyTo socket (Z85); "" = plaintext
 }
 
 # Numbering equals core::BackendKind.
@@ -78,6 +79,7 @@ struct RegisterWorker {
   dataEndpoint @3 :Text;
   node @4 :Text;            # host / node name
   precisions @5 :List(Precision);
+  curveKey @6 :Text;        # the data port's CURVE public key (Z85); "" = plaintext
 }
 
 struct Heartbeat {
@@ -129,6 +131,7 @@ struct Ack {
 struct Replica {
   worker @0 :Text;
   endpoint @1 :Text;
+  curveKey @2 :Text;        # its data port's CURVE public key (Z85); "" = plaintext
 }
 
 struct StageRoute {

@@ -46,6 +46,8 @@ broker::AgentOptions agentOptions(const BrokerModeOptions& o, const std::string&
   a.self.node = o.node.empty() ? hostName() : o.node;
   a.self.precisions = backend.info().precisions;
   a.replace = o.replace;
+  a.curve = o.worker.curve;  // one key pair per process: control and data plane
+  a.self.curve_key = o.worker.curve.self.public_key;
   return a;
 }
 

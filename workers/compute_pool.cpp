@@ -52,6 +52,7 @@ void runComputeJob(ComputeJob& job, const Clock& clock) {
   next.attempt = 1;
   next.deadline_ns = job.frame.deadline_ns;
   next.reply_to = job.frame.reply_to;
+  next.reply_key = job.frame.reply_key;
   next.trace = std::move(job.frame.trace);
   next.trace.push_back(wire::HopTrace{job.hop_name, received_ns, clock.wallNs()});
   next.payload = std::move(out).value();

@@ -24,19 +24,21 @@ HopGroup::HopGroup(transport::TransportContext& context, const Clock& clock, Hop
 
 Result<std::unique_ptr<HopGroup>> HopGroup::make(transport::TransportContext& context,
                                                  const Clock& clock,
-                                                 const std::vector<std::string>& endpoints,
+                                                 const std::vector<transport::PeerAddress>& endpoints,
                                                  HopOptions options) {
   std::unique_ptr<HopGroup> g(new HopGroup(context, clock, std::move(options)));
-  for (const std::string& endpoint : endpoints) SPIKELINE_RETURN_IF_ERROR(g->addEndpoint(endpoint));
+  for (const transport::PeerAddress& endpoint : endpoints) SPIKELINE_RETURN_IF_ERROR(g->addEndpoint(endpoint));
   return g;
 }
 
-Status HopGroup::addEndpoint(const std::string& endpoint) {
+Status HopGroup::addEndpoint(const transport::PeerAddress& endpoint) {
   transport::SocketOptions so;
   so.routing_id = options_.routing_id;
+  so.curve_self = options_.curve_self;
+  so.curve_server_key = endpoint.curve_key;
   SPIKELINE_ASSIGN_OR_RETURN(auto socket,
                              transport::makeDataSocket(context_, transport::SocketRole::kSender, so));
-  SPIKELINE_RETURN_IF_ERROR(socket->connect(endpoint));
+  SPIKELINE_RETURN_IF_ERROR(socket->connect(endpoint.endpoint));
   const auto r = static_cast<ReplicaId>(sockets_.size());
   SPIKELINE_RETURN_IF_ERROR(ledger_.addReplica(r));
   sockets_.push_back(std::move(socket));
@@ -47,24 +49,24 @@ Status HopGroup::addEndpoint(const std::string& endpoint) {
   return Status::ok();
 }
 
-Status HopGroup::setEndpoints(const std::vector<std::string>& endpoints) {
-  const std::set<std::string> wanted(endpoints.begin(), endpoints.end());
-  std::set<std::string> have;
+Status HopGroup::setEndpoints(const std::vector<transport::PeerAddress>& endpoints) {
+  const std::set<transport::PeerAddress> wanted(endpoints.begin(), endpoints.end());
+  std::set<transport::PeerAddress> have;
   for (ReplicaId r = 0; r < sockets_.size(); ++r) {
     if (sockets_[r] == nullptr) continue;
     if (wanted.count(endpoints_[r]) != 0) {
       have.insert(endpoints_[r]);
       continue;
     }
-    spdlog::info("hop: replica {} ({}) left the route", r, endpoints_[r]);
+    spdlog::info("hop: replica {} ({}) left the route", r, endpoints_[r].endpoint);
     replicaDown(r);  // its frames in custody become due again, elsewhere
     (void)ledger_.removeReplica(r);
     sockets_[r].reset();
-    endpoints_[r].clear();
+    endpoints_[r] = {};
   }
-  for (const std::string& endpoint : endpoints) {
+  for (const transport::PeerAddress& endpoint : endpoints) {
     if (have.count(endpoint) != 0) continue;
-    spdlog::info("hop: replica {} joined the route", endpoint);
+    spdlog::info("hop: replica {} joined the route", endpoint.endpoint);
     SPIKELINE_RETURN_IF_ERROR(addEndpoint(endpoint));
     have.insert(endpoint);
   }

@@ -30,6 +30,7 @@ struct HopOptions {
   transport::LedgerOptions ledger;
   int64_t heartbeat_interval_ns = 100'000'000;  // hello / keep-alive per replica. Default: 100 ms
   std::string stage;  // the next stage's name, for error messages
+  transport::CurveKeyPair curve_self;  // CURVE client keys; empty = plaintext (decision 0010)
   // After the route table has named no replica of the next stage for this long, held and new
   // frames fail at once with kUnavailable naming the stage, instead of waiting for their
   // deadlines (a restart shorter than this loses nothing). Default: 1 s.
@@ -51,7 +52,7 @@ class HopGroup {
   // Connects one DEALER per endpoint. Errors: the socket layer's.
   static Result<std::unique_ptr<HopGroup>> make(transport::TransportContext& context,
                                                 const Clock& clock,
-                                                const std::vector<std::string>& endpoints,
+                                                const std::vector<transport::PeerAddress>& endpoints,
                                                 HopOptions options);
 
   // Takes custody of an encoded frame stamped attempt 1; it is sent by the next tick().
@@ -85,12 +86,12 @@ class HopGroup {
   // Makes the replica set exactly `endpoints` (a newer route epoch): connects a DEALER per new
   // endpoint and closes those no longer listed; frames in custody at a removed replica are
   // re-sent elsewhere (decision 0002 §2). Replica ids are never reused.
-  Status setEndpoints(const std::vector<std::string>& endpoints);
+  Status setEndpoints(const std::vector<transport::PeerAddress>& endpoints);
   const transport::ReplicaCredit* replica(size_t r) const;
 
  private:
   HopGroup(transport::TransportContext& context, const Clock& clock, HopOptions options);
-  Status addEndpoint(const std::string& endpoint);
+  Status addEndpoint(const transport::PeerAddress& endpoint);
   void drain(transport::ReplicaId r, std::vector<HopEvent>& events);
   void onControl(transport::ReplicaId r, const transport::Bytes& payload,
                  std::vector<HopEvent>& events);
@@ -101,7 +102,7 @@ class HopGroup {
   transport::TransportContext& context_;
   const Clock& clock_;
   HopOptions options_;
-  std::vector<std::string> endpoints_;  // per replica id; empty once removed
+  std::vector<transport::PeerAddress> endpoints_;  // per replica id; empty once removed
   transport::CreditLedger ledger_;
   transport::CustodyTable custody_;
   std::vector<std::unique_ptr<transport::DataSocket>> sockets_;  // null once removed

@@ -17,7 +17,7 @@ ReplyGroup::ReplyGroup(transport::TransportContext& context, const Clock& clock,
       options_(std::move(options)),
       custody_(clock, options_.custody) {}
 
-Result<ReplicaId> ReplyGroup::clientFor(const std::string& endpoint) {
+Result<ReplicaId> ReplyGroup::clientFor(const transport::PeerAddress& endpoint) {
   auto it = by_endpoint_.find(endpoint);
   if (it != by_endpoint_.end()) {
     clients_[it->second].last_used_ns = clock_.monotonicNs();
@@ -26,9 +26,11 @@ Result<ReplicaId> ReplyGroup::clientFor(const std::string& endpoint) {
   if (clients_.size() >= options_.max_clients) evictOldest();
   transport::SocketOptions so;
   so.routing_id = options_.routing_id;
+  so.curve_self = options_.curve_self;
+  so.curve_server_key = endpoint.curve_key;
   SPIKELINE_ASSIGN_OR_RETURN(auto socket,
                              transport::makeDataSocket(context_, transport::SocketRole::kSender, so));
-  SPIKELINE_RETURN_IF_ERROR(socket->connect(endpoint));
+  SPIKELINE_RETURN_IF_ERROR(socket->connect(endpoint.endpoint));
   const ReplicaId id = next_id_++;
   clients_[id] = Client{endpoint, std::move(socket), clock_.monotonicNs()};
   by_endpoint_[endpoint] = id;
@@ -54,35 +56,28 @@ void ReplyGroup::unusable(const std::string& reply_to, const std::string& why) {
                reply_to, why);
 }
 
-Status ReplyGroup::hold(RequestId request_id, const std::string& reply_to, transport::Bytes frame,
-                        int64_t deadline_ns) {
-  if (reply_to.empty()) {
-    unusable(reply_to, "empty");
+Result<ReplicaId> ReplyGroup::usableClient(const transport::PeerAddress& reply_to) {
+  if (reply_to.endpoint.empty()) {
+    unusable(reply_to.endpoint, "empty");
     return invalidArgument("frame has no reply-to address");
   }
   Result<ReplicaId> client = clientFor(reply_to);
-  if (!client.isOk()) {
-    unusable(reply_to, client.status().message());
-    return client.status();
-  }
-  const ReplicaId id = *client;
+  if (!client.isOk()) unusable(reply_to.endpoint, client.status().message());
+  return client;
+}
+
+Status ReplyGroup::hold(RequestId request_id, const transport::PeerAddress& reply_to,
+                        transport::Bytes frame, int64_t deadline_ns) {
+  SPIKELINE_ASSIGN_OR_RETURN(const ReplicaId id, usableClient(reply_to));
   SPIKELINE_RETURN_IF_ERROR(custody_.hold(request_id, std::move(frame), deadline_ns));
   destination_[request_id] = id;
   ++pending_;
   return Status::ok();
 }
 
-Status ReplyGroup::sendError(const std::string& reply_to, const wire::ErrorReply& error) {
-  if (reply_to.empty()) {
-    unusable(reply_to, "empty");
-    return invalidArgument("no reply-to address");
-  }
-  Result<ReplicaId> client = clientFor(reply_to);
-  if (!client.isOk()) {
-    unusable(reply_to, client.status().message());
-    return client.status();
-  }
-  const ReplicaId id = *client;
+Status ReplyGroup::sendError(const transport::PeerAddress& reply_to,
+                             const wire::ErrorReply& error) {
+  SPIKELINE_ASSIGN_OR_RETURN(const ReplicaId id, usableClient(reply_to));
   SPIKELINE_ASSIGN_OR_RETURN(transport::Multipart parts, controlOnDealer(error));
   if (clients_[id].socket->send(parts).isOk()) return Status::ok();
   if (errors_.size() >= options_.max_pending_errors) errors_.erase(errors_.begin());
@@ -147,7 +142,7 @@ void ReplyGroup::tick(std::vector<HopEvent>& events) {
       // The client's backstop re-sends the request; this hop's duty ends here. A client that
       // never acknowledged anything had an unusable address (e.g. one nothing listens on).
       if (client != clients_.end() && answered_.count(client->first) == 0) {
-        unusable(client->second.endpoint, "no client answered there before the deadline");
+        unusable(client->second.endpoint.endpoint, "no client answered there before the deadline");
       }
       destination_.erase(a.request_id);
       events.push_back({HopEvent::Kind::kFailed, a.request_id, a.error});

@@ -32,6 +32,9 @@ struct ReplyOptions {
   // Counts results and error replies dropped for an unusable reply_to (each such address is
   // also logged once). Null: not counted.
   metrics::Counter* unusable_reply_to = nullptr;
+  // CURVE client keys for the connections to clients (decision 0010); empty = plaintext. Each
+  // client's server key is the frame's reply_key.
+  transport::CurveKeyPair curve_self;
 };
 
 class ReplyGroup {
@@ -39,12 +42,13 @@ class ReplyGroup {
   ReplyGroup(transport::TransportContext& context, const Clock& clock, ReplyOptions options);
 
   // Takes custody of an encoded result for `reply_to`; sent by the next tick().
-  // kAlreadyExists when held already; kInvalidArgument for an empty reply_to.
-  Status hold(RequestId request_id, const std::string& reply_to, transport::Bytes frame,
+  // kAlreadyExists when held already; kInvalidArgument for an empty reply_to (or, with CURVE,
+  // one without a valid key).
+  Status hold(RequestId request_id, const transport::PeerAddress& reply_to, transport::Bytes frame,
               int64_t deadline_ns);
   // Sends an error reply (no custody; retried by tick() for up to error_retry_ns while the
   // connection comes up, then dropped: the client's backstop covers it).
-  Status sendError(const std::string& reply_to, const wire::ErrorReply& error);
+  Status sendError(const transport::PeerAddress& reply_to, const wire::ErrorReply& error);
 
   void addToPoll(PollSet& poll);
   void onPolled(const PollSet& poll, std::vector<HopEvent>& events);
@@ -55,11 +59,13 @@ class ReplyGroup {
 
  private:
   struct Client {
-    std::string endpoint;
+    transport::PeerAddress endpoint;
     std::unique_ptr<transport::DataSocket> socket;
     int64_t last_used_ns = 0;
   };
-  Result<transport::ReplicaId> clientFor(const std::string& endpoint);
+  Result<transport::ReplicaId> clientFor(const transport::PeerAddress& endpoint);
+  // clientFor, after checking the address; an unusable one is counted and logged (unusable()).
+  Result<transport::ReplicaId> usableClient(const transport::PeerAddress& reply_to);
   void evictOldest();
   void drain(transport::ReplicaId id, std::vector<HopEvent>& events);
   void retryErrors();
@@ -78,7 +84,7 @@ class ReplyGroup {
   ReplyOptions options_;
   transport::CustodyTable custody_;
   std::map<transport::ReplicaId, Client> clients_;
-  std::map<std::string, transport::ReplicaId> by_endpoint_;
+  std::map<transport::PeerAddress, transport::ReplicaId> by_endpoint_;
   std::map<RequestId, transport::ReplicaId> destination_;
   std::vector<PendingError> errors_;  // error replies waiting for their connection
   std::set<std::string> logged_unusable_;

@@ -26,12 +26,25 @@ Result<StageEndpoints> parseStage(const std::string& file, const std::string& na
   }
   StageEndpoints stage{name, {}};
   for (const YAML::Node& item : list) {
-    if (!item.IsScalar()) return stageError(file, item, field, "an endpoint must be a string");
-    const std::string endpoint = item.Scalar();
-    if (endpoint.find("://") == std::string::npos) {
-      return stageError(file, item, field, "endpoint '" + endpoint + "' lacks a scheme://");
+    transport::PeerAddress peer;
+    if (item.IsMap() && item["endpoint"] && item["endpoint"].IsScalar()) {
+      peer.endpoint = item["endpoint"].Scalar();
+      const YAML::Node key = item["curve_key"];
+      if (key && (!key.IsScalar() || !transport::isCurveKey(key.Scalar()))) {
+        return stageError(file, key, field, "curve_key must be a CURVE public key (40 Z85 "
+                                            "characters, the public-key of a NAME.key file)");
+      }
+      if (key) peer.curve_key = key.Scalar();
+    } else if (item.IsScalar()) {
+      peer.endpoint = item.Scalar();
+    } else {
+      return stageError(file, item, field,
+                        "an endpoint must be a string or {endpoint: ..., curve_key: ...}");
     }
-    stage.endpoints.push_back(endpoint);
+    if (peer.endpoint.find("://") == std::string::npos) {
+      return stageError(file, item, field, "endpoint '" + peer.endpoint + "' lacks a scheme://");
+    }
+    stage.endpoints.push_back(std::move(peer));
   }
   return stage;
 }

@@ -8,6 +8,8 @@
 //     encoder:    [tcp://127.0.0.1:7001, tcp://127.0.0.1:7002]
 //     features:   [tcp://127.0.0.1:7003]
 //     classifier: [tcp://127.0.0.1:7004]
+// With CURVE (decision 0010) an endpoint is a map naming the server's public key:
+//     classifier: [{endpoint: tcp://10.0.0.7:7004, curve_key: "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"}]
 #pragma once
 
 #include <filesystem>
@@ -15,12 +17,14 @@
 #include <vector>
 
 #include "core/result.h"
+#include "transport/curve.h"
 
 namespace spikeline::workers {
 
 struct StageEndpoints {
   std::string stage;
-  std::vector<std::string> endpoints;  // replica data endpoints, e.g. "tcp://127.0.0.1:7001"
+  // Replica data endpoints, e.g. "tcp://127.0.0.1:7001", with their CURVE keys when given.
+  std::vector<transport::PeerAddress> endpoints;
   friend bool operator==(const StageEndpoints&, const StageEndpoints&) = default;
 };
 

@@ -37,7 +37,7 @@ PipelineRoute fromRouteTable(const wire::RouteTable& table, const ModelRef& mode
     if (m.model != model) continue;
     for (const wire::StageRoute& s : m.stages) {
       StageEndpoints ep{s.name, {}};
-      for (const wire::Replica& r : s.replicas) ep.endpoints.push_back(r.endpoint);
+      for (const wire::Replica& r : s.replicas) ep.endpoints.push_back({r.endpoint, r.curve_key});
       route.stages.push_back(std::move(ep));
     }
     break;

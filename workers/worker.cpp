@@ -60,6 +60,7 @@ Result<std::unique_ptr<Worker>> Worker::makeUnassigned(transport::TransportConte
                                        w->options_.liveness_timeout_ns});
   ReplyOptions ro{w->routing_id_, w->options_.custody, w->options_.max_clients};
   ro.unusable_reply_to = &w->metrics_->unusableReplyTo();
+  ro.curve_self = w->options_.curve.self;
   w->replies_ = std::make_unique<ReplyGroup>(context, clock, std::move(ro));
   SPIKELINE_ASSIGN_OR_RETURN(w->pool_, ComputePool::make(context, clock, w->options_.threads));
   return w;
@@ -99,6 +100,7 @@ Status Worker::hostLocked(const Topology& topology, std::vector<HostedStage> sta
     HopOptions ho{routing_id, options_.custody,
                   transport::LedgerOptions{options_.liveness_timeout_ns},
                   options_.heartbeat_interval_ns, s.next_stage};
+    ho.curve_self = options_.curve.self;
     SPIKELINE_ASSIGN_OR_RETURN(auto group, HopGroup::make(context_, clock_, s.next_endpoints, ho));
     groups.push_back(std::move(group));
   }
@@ -163,8 +165,8 @@ void Worker::applyRoutes() {
     for (size_t s = 0; s < stages_.size(); ++s) {
       if (groups_[s] == nullptr || !(stages_[s].model == model)) continue;
       const StageEndpoints* next = route.findStage(stages_[s].next_stage);
-      const std::vector<std::string> endpoints =
-          next != nullptr ? next->endpoints : std::vector<std::string>{};
+      const std::vector<transport::PeerAddress> endpoints =
+          next != nullptr ? next->endpoints : std::vector<transport::PeerAddress>{};
       Status st = groups_[s]->setEndpoints(endpoints);
       if (!st.isOk()) {
         spdlog::error("{}: {} route epoch {}: {}", options_.name, model.toString(), applied,
@@ -176,8 +178,14 @@ void Worker::applyRoutes() {
 }
 
 Result<std::string> Worker::bind() {
-  SPIKELINE_ASSIGN_OR_RETURN(router_,
-                             transport::makeDataSocket(context_, transport::SocketRole::kReceiver));
+  transport::SocketOptions so;
+  if (options_.curve.enabled()) {
+    // Clients of the data port (upstream workers, the gateway, clients) are let in by key.
+    SPIKELINE_RETURN_IF_ERROR(context_.authorizeCurveClients(options_.curve.authorized));
+    so.curve_self = options_.curve.self;
+  }
+  SPIKELINE_ASSIGN_OR_RETURN(
+      router_, transport::makeDataSocket(context_, transport::SocketRole::kReceiver, so));
   std::string endpoint = options_.bind;
   // "tcp://host:0" means any port, as "tcp://host:*" does.
   if (endpoint.size() > 2 && endpoint.compare(endpoint.size() - 2, 2, ":0") == 0) {
@@ -296,12 +304,13 @@ void Worker::onJobDone(std::unique_ptr<ComputeJob> job) {
   HopGroup* group = groups_[job->stage].get();
   Status held = group != nullptr
                     ? group->hold(key.second, std::move(job->output), deadline)
-                    : replies_->hold(key.second, job->frame.reply_to, std::move(job->output), deadline);
+                    : replies_->hold(key.second, {job->frame.reply_to, job->frame.reply_key},
+                                     std::move(job->output), deadline);
   if (!held.isOk()) {
     handOnUpstream(key);  // already carried (a duplicate) or no reply address: nothing to hold
     return;
   }
-  outputs_[key] = Output{job->frame.reply_to, key.second};
+  outputs_[key] = Output{job->frame.reply_to, job->frame.reply_key, key.second};
 }
 
 void Worker::handOnUpstream(const Key& key) {
@@ -354,7 +363,7 @@ void Worker::onEvents(size_t stage, std::vector<HopEvent>& events) {
         if (out != outputs_.end() && groups_[s] != nullptr) {
           wire::ErrorReply err{ev.request_id, ev.error.code(), ev.error.message(),
                                stages_[s].next_stage};
-          (void)replies_->sendError(out->second.reply_to, err);
+          (void)replies_->sendError({out->second.reply_to, out->second.reply_key}, err);
         }
         if (out != outputs_.end()) outputs_.erase(out);
         series_[s]->forward_failures.add();

@@ -54,6 +54,10 @@ struct WorkerOptions {
   // Where the data plane counts (decision 0007); borrowed, must outlive the worker. Null: the
   // worker counts into a WorkerMetrics of its own (the cost is the same; nobody reads it).
   WorkerMetrics* metrics = nullptr;
+  // CURVE (decision 0010): the data port is a CURVE server with these keys and lets in only
+  // `authorized` clients; the DEALERs to next stages and clients are CURVE clients. Disabled:
+  // plaintext, as before.
+  transport::CurveIdentity curve;
 };
 
 // One stage this worker hosts, with where its outputs go.
@@ -66,7 +70,7 @@ struct HostedStage {
   std::vector<std::unique_ptr<hal::Backend>> timed;
   std::unique_ptr<hal::StageProgram> program;
   std::vector<std::unique_ptr<hal::StageProgram>> then;  // monolith: the later stages, chained
-  std::vector<std::string> next_endpoints;  // empty at the last stage (results go to clients)
+  std::vector<transport::PeerAddress> next_endpoints;  // empty at the last stage (results go to clients)
   std::string next_stage;                   // empty at the last stage
   OperatorId next_target;
 };
@@ -141,6 +145,7 @@ class Worker {
   };
   struct Output {
     std::string reply_to;
+    std::string reply_key;
     RequestId request_id = 0;
   };
   using Key = std::pair<size_t, RequestId>;  // (hosted stage, request)

@@ -135,7 +135,7 @@ void Worker::onData(const std::string& sender, const transport::Bytes& payload) 
     ++stats_.deadline_expired;
     wire::ErrorReply err{id, StatusCode::kDeadlineExceeded, "deadline passed before stage '" +
                          frame.stage + "' at " + options_.name, frame.stage};
-    (void)replies_->sendError(frame.reply_to, err);
+    (void)replies_->sendError({frame.reply_to, frame.reply_key}, err);
     sendAck(sender, id, frame.attempt, frame.stage, wire::AckKind::kReceived);
     sendAck(sender, id, frame.attempt, frame.stage, wire::AckKind::kHandedOn);
     completeUpstream(sender);

@@ -63,6 +63,7 @@ struct Flags {
   int64_t received_timeout_ms = 50;
   int64_t drain_timeout_ms = 5000;
   std::string metrics;  // --metrics HOST:PORT; empty = off
+  spikeline::transport::CurveFlags curve;
 };
 
 void addFlags(CLI::App& app, Flags& f) {
@@ -92,6 +93,34 @@ void addFlags(CLI::App& app, Flags& f) {
   app.add_option("--metrics", f.metrics, "serve /metrics, /live, /ready on HOST:PORT (default: off)");
   app.add_option("--drain-timeout-ms", f.drain_timeout_ms, "bounded drain on SIGTERM")
       ->default_val(5000);
+  app.add_option("--curve-key", f.curve.key_file,
+                 "this worker's NAME.key_secret (`spikeline keygen`): CURVE on the data port, "
+                 "to the next stages, clients and the broker (or SPIKELINE_CURVE_KEY)");
+  app.add_option("--curve-trust", f.curve.trust_dir,
+                 "directory of *.key public keys allowed to send to this worker "
+                 "(or SPIKELINE_CURVE_TRUST)");
+  app.add_option("--curve-broker-key", f.curve.broker_key_file,
+                 "the broker's public key (default: CURVE_TRUST/broker.key; or "
+                 "SPIKELINE_CURVE_BROKER_KEY)");
+  app.add_flag("--insecure", f.curve.insecure,
+               "accept a plaintext, unauthenticated data plane on a non-loopback address");
+}
+
+// CURVE keys from the flags (or the environment); exit code 2 and a logged reason on error.
+int loadCurve(Flags& f) {
+  using namespace spikeline;
+  f.curve = transport::curveFlagsFromEnvironment(f.curve);
+  auto identity = transport::loadCurveIdentity(f.curve, /*needs_broker=*/!f.broker.empty());
+  if (!identity.isOk()) return spdlog::error("{}", identity.status().message()), 2;
+  for (const std::string& w : identity->warnings) spdlog::warn("{}", w);
+  for (const std::string& endpoint : {f.worker.bind, f.advertise}) {
+    if (endpoint.empty()) continue;
+    Status allowed = transport::requireCurveOffLoopback(*identity, f.curve.insecure, endpoint,
+                                                        "the data endpoint");
+    if (!allowed.isOk()) return spdlog::error("{}", allowed.message()), 2;
+  }
+  f.worker.curve = std::move(identity).value();
+  return 0;
 }
 
 int serveBroker(Flags& f, Probe& probe) {
@@ -121,6 +150,7 @@ int serve(Flags& f, Probe& probe) {
     spdlog::error("exactly one of --broker ADDR or --routes FILE is required");
     return 2;
   }
+  if (int code = loadCurve(f); code != 0) return code;
   if (!f.broker.empty()) return serveBroker(f, probe);
   Result<workers::StaticRoutes> routes = workers::parseRouteFile(f.routes);
   if (!routes.isOk()) return spdlog::error("{}", routes.status().toString()), 2;

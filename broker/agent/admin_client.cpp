@@ -18,7 +18,9 @@ class AdminClientImpl final : public AdminClient {
     socket_.set(zmq::sockopt::linger, 0);
     socket_.set(zmq::sockopt::maxmsgsize, kMaxControlFrameBytes);  // replies are bounded too
   }
-  Status connect(const std::string& endpoint) {
+  Status connect(const std::string& endpoint, const transport::CurveIdentity& curve) {
+    SPIKELINE_RETURN_IF_ERROR(
+        transport::applyCurveClient(socket_.handle(), curve.self, curve.broker_public_key));
     try {
       socket_.connect(endpoint);
       return Status::ok();
@@ -86,9 +88,10 @@ StatusCode statusCodeFromName(std::string_view name) {
   return StatusCode::kInternal;
 }
 
-Result<std::unique_ptr<AdminClient>> makeAdminClient(const std::string& broker_endpoint) {
+Result<std::unique_ptr<AdminClient>> makeAdminClient(const std::string& broker_endpoint,
+                                                     const transport::CurveIdentity& curve) {
   auto client = std::make_unique<AdminClientImpl>();
-  SPIKELINE_RETURN_IF_ERROR(client->connect(broker_endpoint));
+  SPIKELINE_RETURN_IF_ERROR(client->connect(broker_endpoint, curve));
   return std::unique_ptr<AdminClient>(std::move(client));
 }
 

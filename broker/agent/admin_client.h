@@ -8,6 +8,7 @@
 
 #include "broker/agent/protocol.h"
 #include "core/result.h"
+#include "transport/curve.h"
 
 namespace spikeline::broker {
 
@@ -26,8 +27,11 @@ class AdminClient {
                                   int timeout_ms) = 0;
 };
 
-// kInvalidArgument for a malformed endpoint. Connecting is lazy (the broker may start later).
-Result<std::unique_ptr<AdminClient>> makeAdminClient(const std::string& broker_endpoint);
+// kInvalidArgument for a malformed endpoint (or, with CURVE, a malformed broker key).
+// Connecting is lazy (the broker may start later). With `curve` enabled the connection is a
+// CURVE client of `curve.broker_public_key` (docs/decisions/0010).
+Result<std::unique_ptr<AdminClient>> makeAdminClient(const std::string& broker_endpoint,
+                                                     const transport::CurveIdentity& curve = {});
 
 // "not_found" -> kNotFound, ...; kInternal for a name it does not know.
 StatusCode statusCodeFromName(std::string_view name);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <mutex>
 #include <random>
+#include <stdexcept>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -49,6 +50,11 @@ class BrokerAgentImpl final : public BrokerAgent {
     sub_.set(zmq::sockopt::maxmsgsize, kMaxControlFrameBytes);
     dealer_.set(zmq::sockopt::routing_id, sessionRoutingId(options_.self.worker.name));
     sub_.set(zmq::sockopt::subscribe, kTagRoutes);
+    for (zmq::socket_t* s : {&dealer_, &sub_}) {
+      Status curve = transport::applyCurveClient(s->handle(), options_.curve.self,
+                                                 options_.curve.broker_public_key);
+      if (!curve.isOk()) throw std::invalid_argument(curve.message());
+    }
     inner_.bind(inproc);
     outer_.connect(inproc);
     dealer_.connect(options_.broker_endpoint);
@@ -164,7 +170,10 @@ class BrokerAgentImpl final : public BrokerAgent {
       if (!refused_.load()) registerSelf();  // the broker lost us, or we were deregistered
       return;
     }
-    if (code != reply.end() && code->is_string() && *code == "already_exists") {
+    // already_exists: another live session holds the name; invalid_argument: the registration
+    // itself is refused (e.g. no data-port key for a CURVE broker). Either way, stop claiming.
+    if (code != reply.end() && code->is_string() &&
+        (*code == "already_exists" || *code == "invalid_argument")) {
       onRefused(reply.value("message", std::string("refused by the broker")));
       return;
     }
@@ -260,6 +269,8 @@ Result<std::unique_ptr<BrokerAgent>> startBrokerAgent(const AgentOptions& option
     return std::unique_ptr<BrokerAgent>(
         std::make_unique<BrokerAgentImpl>(options, std::move(callbacks)));
   } catch (const zmq::error_t& e) {
+    return invalidArgument(std::string("broker agent: ") + e.what());
+  } catch (const std::invalid_argument& e) {  // CURVE options (a malformed broker key)
     return invalidArgument(std::string("broker agent: ") + e.what());
   }
 }

@@ -16,6 +16,7 @@
 #include "broker/agent/protocol.h"
 #include "core/clock.h"
 #include "core/result.h"
+#include "transport/curve.h"
 #include "wire/control.h"
 
 namespace spikeline::broker {
@@ -28,6 +29,9 @@ struct AgentOptions {
   // registration under a name held by a live session is refused (docs/decisions/0008).
   bool replace = false;
   int64_t heartbeat_interval_ns = 200'000'000;  // Default: 200 ms (the broker's default)
+  // CURVE client of the broker on both sockets (docs/decisions/0010); disabled = plaintext.
+  // With it, `self.curve_key` should be `curve.self.public_key` (one key pair per process).
+  transport::CurveIdentity curve;
 };
 
 // Called on the agent thread. Any may be empty.

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <variant>
 
@@ -24,6 +25,9 @@ class RouteSubscriberImpl final : public RouteSubscriber {
     sub_.set(zmq::sockopt::linger, 0);
     sub_.set(zmq::sockopt::maxmsgsize, kMaxControlFrameBytes);
     sub_.set(zmq::sockopt::subscribe, kTagRoutes);
+    Status curve = transport::applyCurveClient(sub_.handle(), options_.curve.self,
+                                               options_.curve.broker_public_key);
+    if (!curve.isOk()) throw std::invalid_argument(curve.message());
     sub_.connect(options_.routes_endpoint);
     thread_ = std::thread([this] { run(); });
   }
@@ -58,7 +62,7 @@ class RouteSubscriberImpl final : public RouteSubscriber {
   }
 
   void run() {
-    auto admin = makeAdminClient(options_.broker_endpoint);
+    auto admin = makeAdminClient(options_.broker_endpoint, options_.curve);
     bool have_snapshot = false;
     auto next_snapshot = std::chrono::steady_clock::now();
     zmq::pollitem_t items[] = {{sub_.handle(), 0, ZMQ_POLLIN, 0}};
@@ -103,6 +107,8 @@ Result<std::unique_ptr<RouteSubscriber>> startRouteSubscriber(
         new RouteSubscriberImpl(std::move(options), std::move(on_newer)));
   } catch (const zmq::error_t& e) {
     return unavailable(std::string("route subscriber: ") + e.what());
+  } catch (const std::invalid_argument& e) {  // CURVE options (a malformed broker key)
+    return invalidArgument(std::string("route subscriber: ") + e.what());
   }
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "transport/curve.h"
 #include "wire/control.h"
 
 namespace spikeline::broker {
@@ -20,6 +21,8 @@ struct RouteSubscriberOptions {
   std::string broker_endpoint;  // the broker's ROUTER (snapshot), e.g. "tcp://broker:5555"
   std::string routes_endpoint;  // the broker's PUB, e.g. "tcp://broker:5556"
   int snapshot_retry_ms = 500;  // until the first snapshot arrives. Default: 500 ms
+  // CURVE client of the broker (both sockets; docs/decisions/0010); disabled = plaintext.
+  transport::CurveIdentity curve;
 };
 
 class RouteSubscriber {

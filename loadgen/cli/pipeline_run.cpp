@@ -9,6 +9,7 @@
 #include "loadgen/report_writer.h"
 #include "loadgen/scenario_runner.h"
 #include "topology/topology_loader.h"
+#include "transport/curve.h"
 #include "workers/client/broker_routes.h"
 #include "workers/client/loadgen_target.h"
 #include "workers/route_file.h"
@@ -96,6 +97,16 @@ Result<std::unique_ptr<PipelineRun>> preparePipelineRun(const LoadgenOptions& o)
   client_options.name = "loadgen-" + std::to_string(::getpid());
   client_options.bind = o.bind;
   client_options.advertise = o.advertise;
+  // CURVE (docs/decisions/0010) from SPIKELINE_CURVE_KEY / _TRUST / _BROKER_KEY, as every process
+  // takes them; plaintext off loopback only with SPIKELINE_INSECURE=1.
+  const transport::CurveFlags curve = transport::curveFlagsFromEnvironment({});
+  SPIKELINE_ASSIGN_OR_RETURN(client_options.curve,
+                             transport::loadCurveIdentity(curve, !o.broker.empty()));
+  for (const std::string& endpoint : {o.bind, o.advertise}) {
+    if (endpoint.empty()) continue;
+    SPIKELINE_RETURN_IF_ERROR(transport::requireCurveOffLoopback(
+        client_options.curve, curve.insecure, endpoint, "the reply endpoint (--bind/--advertise)"));
+  }
   if (!o.broker.empty()) {
     // First-stage replicas from the broker's routes, followed while the load runs.
     SPIKELINE_ASSIGN_OR_RETURN(run->client,

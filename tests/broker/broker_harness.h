@@ -55,8 +55,14 @@ class BrokerProcess {
     if (!metrics_.empty()) argv.insert(argv.end(), {"--metrics", metrics_});
     argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
     pid_ = spawnProcess(argv, (redis_.dir() / "broker.log").string());
-    auto client = makeAdminClient(bind_);
+    auto client = makeAdminClient(bind_, client_curve_);
     client_ = std::move(*client);
+  }
+  // The harness's own admin connection speaks CURVE as `id` from now on (a broker started with
+  // --curve-key admits only authorised keys).
+  void useCurve(const transport::CurveIdentity& id) {
+    client_curve_ = id;
+    client_ = std::move(*makeAdminClient(bind_, client_curve_));
   }
   // The exit status (as waitpid reports it), or -1 when it was not running.
   int stop(int sig = SIGTERM) { return stopProcess(pid_, sig); }
@@ -123,6 +129,7 @@ class BrokerProcess {
   std::string metrics_;  // --metrics address; empty = off
   std::vector<std::string> extra_args_;
   std::unique_ptr<AdminClient> client_;
+  transport::CurveIdentity client_curve_;
 };
 
 inline std::unique_ptr<BrokerAgent> startAgent(const BrokerProcess& broker, const std::string& name,

@@ -56,17 +56,25 @@ class Cluster {
     const std::string log = logPath(name);
     // SPIKELINE_E2E_LOG_LEVEL=debug (with SPIKELINE_KEEP_TEST_DIRS=1) for a post-mortem.
     const char* level = std::getenv("SPIKELINE_E2E_LOG_LEVEL");
-    if (!child->start({SPIKELINE_WORKER_BIN, "--broker", broker_->bind(), "--broker-routes",
-                       broker_->pub(), "--name", name, "--backend", backend, "--node",
-                       "node-" + name, "--work-dir", (dir() / name).string(), "--log-level",
-                       level != nullptr ? level : "info"},
-                      log)) {
+    std::vector<std::string> argv{SPIKELINE_WORKER_BIN, "--broker", broker_->bind(),
+                                  "--broker-routes", broker_->pub(), "--name", name, "--backend",
+                                  backend, "--node", "node-" + name, "--work-dir",
+                                  (dir() / name).string(), "--log-level",
+                                  level != nullptr ? level : "info"};
+    for (std::string arg : worker_args_) {
+      if (const size_t at = arg.find("{name}"); at != std::string::npos) arg.replace(at, 6, name);
+      argv.push_back(arg);
+    }
+    if (!child->start(argv, log)) {
       return "cannot spawn " + name;
     }
     if (child->waitReady(ready_timeout_ms).empty()) return name + " not READY; log:\n" + workerLog(name);
     workers_[name] = std::move(child);
     return "";
   }
+  // Extra flags for every worker started from now on (e.g. --curve-key NAME's key: "{name}" in
+  // an argument becomes the worker's name).
+  void setWorkerArgs(std::vector<std::string> args) { worker_args_ = std::move(args); }
   void killWorker(const std::string& name) {
     auto it = workers_.find(name);
     if (it != workers_.end()) it->second->kill(SIGKILL);
@@ -116,8 +124,10 @@ class Cluster {
   // A client whose first-stage replicas come from the broker's route table, and follow its route
   // stream; null on failure
   // (with a test failure recorded).
-  std::unique_ptr<client::Client> makeClient(const Topology& topology) {
-    auto c = client::makeClientFromBroker(topology, broker_->bind(), {}, 5000, broker_->pub());
+  std::unique_ptr<client::Client> makeClient(const Topology& topology,
+                                             client::ClientOptions options = {}) {
+    auto c = client::makeClientFromBroker(topology, broker_->bind(), std::move(options), 5000,
+                                          broker_->pub());
     EXPECT_TRUE(c.isOk()) << c.status().toString();
     if (!c.isOk()) return nullptr;
     EXPECT_TRUE((*c)->waitReady(20'000).isOk());
@@ -130,6 +140,7 @@ class Cluster {
   broker::testing::RedisServer redis_;
   std::unique_ptr<broker::testing::BrokerProcess> broker_;
   std::map<std::string, std::unique_ptr<ChildProcess>> workers_;
+  std::vector<std::string> worker_args_;
 };
 
 inline Topology loadModel(const std::filesystem::path& path) {

@@ -56,7 +56,6 @@ export SPIKELINE_HTTP_PORT=$(free_port) SPIKELINE_GRPC_PORT=$(free_port)
 export SPIKELINE_BROKER_PORT=$(free_port) SPIKELINE_ROUTES_PORT=$(free_port)
 export SPIKELINE_IMAGE=spikeline:latest SPIKELINE_DATASETS=/usr/share/datasets
 export SPIKELINE_SECRETS_DIR=$out/secrets
-"$src/docker/make-secrets.sh" "$SPIKELINE_SECRETS_DIR" > /dev/null
 dc() { "${compose[@]}" -p "$project" -f "$src/compose.yaml" "$@"; }
 cleanup() {
   rc=$?
@@ -83,6 +82,9 @@ docker build -f "$src/docker/Dockerfile" --build-arg JOBS="${JOBS:-2}" \
   -t spikeline:latest "$src" > "$out/build.log" 2>&1 || { tail -n 30 "$out/build.log"; fail "docker build"; }
 say "image built in $(( $(date +%s) - tb )) s: $(docker image inspect -f '{{.Size}}' spikeline:latest | numfmt --to=si)B"
 [ "$(docker image inspect -f '{{.Config.User}}' spikeline:latest)" = spikeline ] || fail "the runtime image must run as the user spikeline"
+
+# Secrets after the image: its `spikeline keygen` makes the CURVE keys.
+"$src/docker/make-secrets.sh" "$SPIKELINE_SECRETS_DIR" > /dev/null
 
 # ---- 3. up, and ready
 say "up -d (project $project)"

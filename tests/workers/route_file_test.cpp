@@ -17,9 +17,26 @@ TEST(RouteFileTest, ParsesStagesInFileOrderAndResolvesTopologyPath) {
   EXPECT_EQ(r.topology_path, std::filesystem::path("/etc/spikeline/models/m.yaml"));
   ASSERT_EQ(r.stages.size(), 2u);
   EXPECT_EQ(r.stages[0].stage, "encoder");
-  EXPECT_EQ(r.stages[1].endpoints, (std::vector<std::string>{"tcp://a:1", "tcp://b:2"}));
+  EXPECT_EQ(r.stages[1].endpoints, (std::vector<transport::PeerAddress>{"tcp://a:1", "tcp://b:2"}));
   ASSERT_NE(r.findStage("features"), nullptr);
   EXPECT_EQ(r.findStage("nope"), nullptr);
+}
+
+TEST(RouteFileTest, AnEndpointMayNameItsCurveKey) {
+  const std::string key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+  ASSERT_OK_AND_ASSIGN(StaticRoutes r,
+                       parseRouteText("topology: m.yaml\nstages:\n  a: [tcp://x:1, {endpoint: "
+                                      "tcp://y:2, curve_key: \"" + key + "\"}]\n",
+                                      "r.yaml", "/"));
+  ASSERT_EQ(r.stages.size(), 1u);
+  EXPECT_EQ(r.stages[0].endpoints,
+            (std::vector<transport::PeerAddress>{{"tcp://x:1"}, {"tcp://y:2", key}}));
+  Result<StaticRoutes> bad = parseRouteText(
+      "topology: m.yaml\nstages:\n  a: [{endpoint: tcp://y:2, curve_key: short}]\n", "r.yaml", "/");
+  EXPECT_STATUS_CODE(bad, StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("r.yaml:3:"), std::string::npos) << bad.status();
+  EXPECT_NE(bad.status().message().find("curve_key must be a CURVE public key"), std::string::npos)
+      << bad.status();
 }
 
 TEST(RouteFileTest, StagesMayBeAbsentForALastStageWorker) {
@@ -64,7 +81,7 @@ TEST(RouteSourceTest, FromRouteTablePicksTheModelsStagesInOrder) {
   EXPECT_EQ(r.epoch, 42u);
   ASSERT_EQ(r.stages.size(), 2u);
   EXPECT_EQ(r.stages[0].stage, "encoder");
-  EXPECT_EQ(r.stages[0].endpoints, (std::vector<std::string>{"tcp://e0:1", "tcp://e1:1"}));
+  EXPECT_EQ(r.stages[0].endpoints, (std::vector<transport::PeerAddress>{"tcp://e0:1", "tcp://e1:1"}));
   EXPECT_TRUE(r.stages[1].endpoints.empty());
   EXPECT_TRUE(fromRouteTable(table, ModelRef{"absent", 1}).stages.empty());
 }

@@ -3,7 +3,9 @@
 // so the figure that matters is the ratio. Both ends run in the benchmark thread (no thread
 // hand-off in either variant). BM_PairedRatio alternates short blocks of both variants so load
 // drift on a shared machine hits both alike; its `ratio` counter is the median block ratio and
-// `ratio_of_mins` compares the best blocks.
+// `ratio_of_mins` compares the best blocks. BM_CurveRatio does the same for DataSocket with and
+// without CURVE (decision 0010: round-trip per hop), BM_CurveStream the one-way throughput of
+// bursts of 64 messages, both variants alternating in one run.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -37,12 +39,20 @@ void check(const Status& s) {
 // DataSocket DEALER -> ROUTER echo with the transport Envelope framing.
 class DataSocketPair {
  public:
-  explicit DataSocketPair(size_t bytes)
-      : ctx_(orDie(makeTransportContext())),
-        server_(orDie(makeDataSocket(*ctx_, SocketRole::kReceiver))),
-        request_{{}, MessageKind::kData, Bytes(bytes, 0x5a)} {
+  explicit DataSocketPair(size_t bytes, bool curve = false)
+      : ctx_(orDie(makeTransportContext())), request_{{}, MessageKind::kData, Bytes(bytes, 0x5a)} {
+    SocketOptions server_options, client_options{"bench"};
+    if (curve) {
+      const CurveKeyPair server_keys = orDie(generateCurveKeyPair());
+      const CurveKeyPair client_keys = orDie(generateCurveKeyPair());
+      check(ctx_->authorizeCurveClients({client_keys.public_key}));
+      server_options.curve_self = server_keys;
+      client_options.curve_self = client_keys;
+      client_options.curve_server_key = server_keys.public_key;
+    }
+    server_ = orDie(makeDataSocket(*ctx_, SocketRole::kReceiver, server_options));
     check(server_->bind("tcp://127.0.0.1:*"));
-    client_ = orDie(makeDataSocket(*ctx_, SocketRole::kSender, SocketOptions{"bench"}));
+    client_ = orDie(makeDataSocket(*ctx_, SocketRole::kSender, client_options));
     check(client_->connect(orDie(server_->lastEndpoint())));
     // IMMEDIATE refuses sends until the connection is up.
     while (!client_->send(toMultipart(request_, Side::kDealer)).isOk()) (void)client_->recv(1);
@@ -55,6 +65,12 @@ class DataSocketPair {
     check(server_->send(toMultipart(std::move(in), Side::kRouter)));
     Envelope back = orDie(parseEnvelope(orDie(client_->recv(-1)), Side::kDealer));
     benchmark::DoNotOptimize(back.payload.data());
+  }
+  // `n` messages one way, then all of them received (n <= the HWM of 1000).
+  void burst(int n) {
+    const Multipart parts = toMultipart(request_, Side::kDealer);
+    for (int i = 0; i < n; ++i) check(client_->send(parts));
+    for (int i = 0; i < n; ++i) benchmark::DoNotOptimize(orDie(server_->recv(-1)).size());
   }
 
  private:
@@ -146,6 +162,49 @@ void BM_PairedRatio(benchmark::State& state) {
   state.counters["ratio_of_mins"] = ds_min / raw_min;
 }
 
+// CURVE against plaintext, both DataSocket, blocks alternating (decision 0010's cost figures).
+void BM_CurveRatio(benchmark::State& state) {
+  constexpr int kBlock = 50;
+  const auto bytes = static_cast<size_t>(state.range(0));
+  DataSocketPair plain(bytes, false), curve(bytes, true);
+  std::vector<double> plain_us, curve_us, ratios;
+  for (auto _ : state) {
+    const double a = blockUs(curve, kBlock);
+    const double b = blockUs(plain, kBlock);
+    curve_us.push_back(a);
+    plain_us.push_back(b);
+    ratios.push_back(a / b);
+  }
+  state.counters["curve_rtt_us"] = median(curve_us);
+  state.counters["plain_rtt_us"] = median(plain_us);
+  state.counters["ratio"] = median(ratios);
+}
+
+void BM_CurveStream(benchmark::State& state) {
+  constexpr int kBurst = 64;
+  const auto bytes = static_cast<size_t>(state.range(0));
+  DataSocketPair plain(bytes, false), curve(bytes, true);
+  std::vector<double> plain_rate, curve_rate, ratios;
+  auto rate = [](DataSocketPair& p) {
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 4; ++i) p.burst(kBurst);
+    const std::chrono::duration<double> d = std::chrono::steady_clock::now() - start;
+    return 4 * kBurst / d.count();
+  };
+  for (auto _ : state) {
+    const double c = rate(curve);
+    const double p = rate(plain);
+    curve_rate.push_back(c);
+    plain_rate.push_back(p);
+    ratios.push_back(c / p);
+  }
+  state.counters["curve_msg_per_s"] = median(curve_rate);
+  state.counters["plain_msg_per_s"] = median(plain_rate);
+  state.counters["ratio"] = median(ratios);
+}
+
+BENCHMARK(BM_CurveRatio)->Arg(1024)->Arg(8192)->Arg(65536)->Iterations(200)->UseRealTime();
+BENCHMARK(BM_CurveStream)->Arg(1024)->Arg(8192)->Arg(65536)->Iterations(200)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_RoundTrip, DataSocketPair)->Arg(1024)->Arg(8192)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_RoundTrip, RawPair)->Arg(1024)->Arg(8192)->UseRealTime();
 BENCHMARK(BM_PairedRatio)->Arg(1024)->Arg(8192)->Iterations(400)->UseRealTime();

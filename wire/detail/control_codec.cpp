@@ -51,6 +51,7 @@ void writeRegister(const RegisterWorker& m, schema::RegisterWorker::Builder out)
   out.setCapacity(m.capacity);
   out.setDataEndpoint(m.data_endpoint);
   out.setNode(m.node);
+  out.setCurveKey(m.curve_key);
   auto precisions = out.initPrecisions(static_cast<unsigned>(m.precisions.size()));
   for (unsigned i = 0; i < m.precisions.size(); ++i) {
     precisions.set(i, static_cast<schema::Precision>(m.precisions[i]));
@@ -64,6 +65,7 @@ Result<Message> readRegister(schema::RegisterWorker::Reader in) {
   m.capacity = in.getCapacity();
   m.data_endpoint = toStdString(in.getDataEndpoint());
   m.node = toStdString(in.getNode());
+  m.curve_key = toStdString(in.getCurveKey());
   for (schema::Precision p : in.getPrecisions()) {
     const auto v = static_cast<uint16_t>(p);
     if (v > static_cast<uint16_t>(Precision::kFixed)) {
@@ -169,6 +171,7 @@ void writeRoutes(const RouteTable& m, schema::RouteTable::Builder out) {
       for (unsigned r = 0; r < stages_in[s].replicas.size(); ++r) {
         replicas[r].setWorker(stages_in[s].replicas[r].worker.name);
         replicas[r].setEndpoint(stages_in[s].replicas[r].endpoint);
+        replicas[r].setCurveKey(stages_in[s].replicas[r].curve_key);
       }
     }
   }
@@ -180,7 +183,8 @@ StageRoute readStage(schema::StageRoute::Reader in) {
   stage.replicas.reserve(replicas.size());  // bounded: each element is in the message
   for (auto r : replicas) {
     stage.replicas.push_back(
-        Replica{WorkerId{toStdString(r.getWorker())}, toStdString(r.getEndpoint())});
+        Replica{WorkerId{toStdString(r.getWorker())}, toStdString(r.getEndpoint()),
+                toStdString(r.getCurveKey())});
   }
   return stage;
 }

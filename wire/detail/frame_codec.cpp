@@ -218,7 +218,7 @@ uint64_t eventsWords(uint32_t timesteps, uint64_t spikes) {
 
 uint64_t estimateFrameWords(const SpikeFrame& frame, const PayloadPlan& plan) {
   auto text = [](const std::string& s) { return uint64_t{s.size()} / 8 + 2; };
-  uint64_t words = 32 + text(frame.model.name) + text(frame.stage) + text(frame.reply_to) +
+  uint64_t words = 32 + text(frame.model.name) + text(frame.stage) + text(frame.reply_to) + text(frame.reply_key) +
                    tensorShape(frame.payload).rank() / 2 + 1;
   for (const HopTrace& hop : frame.trace) words += 4 + text(hop.hop);
   if (const auto* spikes = std::get_if<SpikeTensor>(&frame.payload)) {
@@ -286,6 +286,7 @@ Status writeFrame(const SpikeFrame& frame, const PayloadPlan& plan,
   out.setAttempt(frame.attempt);
   out.setDeadlineNs(frame.deadline_ns);
   out.setReplyTo(frame.reply_to);
+  out.setReplyKey(frame.reply_key);
   fillList<uint32_t>(shape.dims(), out.initShape(static_cast<unsigned>(shape.rank())));
   out.setTimesteps(t);
   auto trace = out.initTrace(static_cast<unsigned>(frame.trace.size()));
@@ -314,6 +315,7 @@ Result<SpikeFrame> readFrame(schema::SpikeFrame::Reader in) {
   f.attempt = in.getAttempt();
   f.deadline_ns = in.getDeadlineNs();
   f.reply_to = toStdString(in.getReplyTo());
+  f.reply_key = toStdString(in.getReplyKey());
   auto read_shape = readShape(in.getShape());
   if (!read_shape.isOk()) return read_shape.status().withContext("frame");
   const Shape shape = std::move(read_shape).value();

@@ -11,8 +11,9 @@
 namespace spikeline::client {
 
 Result<workers::PipelineRoute> fetchBrokerRoutes(const std::string& broker_endpoint,
-                                                 const ModelRef& model, int timeout_ms) {
-  SPIKELINE_ASSIGN_OR_RETURN(auto admin, broker::makeAdminClient(broker_endpoint));
+                                                 const ModelRef& model, int timeout_ms,
+                                                 const transport::CurveIdentity& curve) {
+  SPIKELINE_ASSIGN_OR_RETURN(auto admin, broker::makeAdminClient(broker_endpoint, curve));
   SPIKELINE_ASSIGN_OR_RETURN(broker::AdminReply reply,
                              admin->call(R"({"op":"routes"})", {}, timeout_ms));
   if (reply.attachments.empty()) return internalError("the broker's routes reply has no table");
@@ -63,7 +64,9 @@ Result<std::unique_ptr<Client>> makeClientFromBroker(const Topology& topology,
                                                      ClientOptions options, int timeout_ms,
                                                      const std::string& routes_endpoint) {
   SPIKELINE_ASSIGN_OR_RETURN(workers::PipelineRoute route,
-                             fetchBrokerRoutes(broker_endpoint, topology.model, timeout_ms));
+                             fetchBrokerRoutes(broker_endpoint, topology.model, timeout_ms,
+                                               options.curve));
+  const transport::CurveIdentity curve = options.curve;
   SPIKELINE_ASSIGN_OR_RETURN(auto inner, Client::make(topology, route, std::move(options)));
   std::string pub = routes_endpoint;
   if (pub.empty()) {
@@ -74,7 +77,7 @@ Result<std::unique_ptr<Client>> makeClientFromBroker(const Topology& topology,
   const ModelRef model = topology.model;
   SPIKELINE_ASSIGN_OR_RETURN(
       auto subscriber,
-      broker::startRouteSubscriber({broker_endpoint, pub, 500},
+      broker::startRouteSubscriber({broker_endpoint, pub, 500, curve},
                                    [target, model](const wire::RouteTable& t) {
                                      target->updateRoutes(workers::fromRouteTable(t, model));
                                    }));

@@ -17,12 +17,15 @@ namespace spikeline::client {
 
 // The broker's current routes for `model`. kDeadlineExceeded when the broker does not answer in
 // timeout_ms; kNotFound when the table has no route for the model (not deployed / not placed).
+// With `curve` enabled the request is a CURVE client of the broker (decision 0010).
 Result<workers::PipelineRoute> fetchBrokerRoutes(const std::string& broker_endpoint,
-                                                 const ModelRef& model, int timeout_ms = 5000);
+                                                 const ModelRef& model, int timeout_ms = 5000,
+                                                 const transport::CurveIdentity& curve = {});
 
 // Client::make with the first-stage replicas taken from the broker at `broker_endpoint`, then
 // kept current from its route PUB (`routes_endpoint`; empty = the broker's port + 1, the
-// broker's default). The returned client owns the subscription.
+// broker's default). The returned client owns the subscription. `options.curve` applies to the
+// broker connections too.
 Result<std::unique_ptr<Client>> makeClientFromBroker(const Topology& topology,
                                                      const std::string& broker_endpoint,
                                                      ClientOptions options = {},

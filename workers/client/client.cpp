@@ -62,10 +62,15 @@ class ClientImpl final : public Client {
     if (event_fd_ >= 0) ::close(event_fd_);
   }
 
-  Status start(const std::vector<std::string>& endpoints) {
+  Status start(const std::vector<transport::PeerAddress>& endpoints) {
     SPIKELINE_ASSIGN_OR_RETURN(context_, transport::makeTransportContext(1));
+    transport::SocketOptions so;
+    if (options_.curve.enabled()) {
+      SPIKELINE_RETURN_IF_ERROR(context_->authorizeCurveClients(options_.curve.authorized));
+      so.curve_self = options_.curve.self;
+    }
     SPIKELINE_ASSIGN_OR_RETURN(
-        router_, transport::makeDataSocket(*context_, transport::SocketRole::kReceiver));
+        router_, transport::makeDataSocket(*context_, transport::SocketRole::kReceiver, so));
     SPIKELINE_RETURN_IF_ERROR(router_->bind(options_.bind));
     SPIKELINE_ASSIGN_OR_RETURN(const std::string bound, router_->lastEndpoint());
     SPIKELINE_ASSIGN_OR_RETURN(reply_endpoint_, advertisedEndpoint(options_.advertise, bound));
@@ -78,6 +83,7 @@ class ClientImpl final : public Client {
     workers::HopOptions ho{routing_id, options_.custody,
                            transport::LedgerOptions{options_.liveness_timeout_ns},
                            options_.heartbeat_interval_ns, first_stage_};
+    ho.curve_self = options_.curve.self;
     SPIKELINE_ASSIGN_OR_RETURN(group_, workers::HopGroup::make(*context_, *clock_, endpoints, ho));
     event_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (event_fd_ < 0) return internalError("eventfd failed");
@@ -127,7 +133,7 @@ class ClientImpl final : public Client {
       std::lock_guard<std::mutex> lock(mu_);
       if (route.epoch <= pending_epoch_) return;
       pending_epoch_ = route.epoch;
-      pending_endpoints_ = first != nullptr ? first->endpoints : std::vector<std::string>{};
+      pending_endpoints_ = first != nullptr ? first->endpoints : std::vector<transport::PeerAddress>{};
       routes_dirty_ = true;
     }
     wake();
@@ -188,7 +194,7 @@ class ClientImpl final : public Client {
   std::mutex mu_;  // guards queue_ and the pending routes
   std::deque<Submission> queue_;
   uint64_t pending_epoch_ = 0;
-  std::vector<std::string> pending_endpoints_;
+  std::vector<transport::PeerAddress> pending_endpoints_;
   bool routes_dirty_ = false;
   // I/O thread only:
   transport::DedupWindow dedup_;
@@ -225,7 +231,7 @@ void ClientImpl::loop() {
 }
 
 void ClientImpl::applyRoutes() {
-  std::vector<std::string> endpoints;
+  std::vector<transport::PeerAddress> endpoints;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!routes_dirty_) return;
@@ -254,6 +260,7 @@ void ClientImpl::accept(Submission s) {
   frame.attempt = 1;
   frame.deadline_ns = s.deadline_ns;
   frame.reply_to = reply_endpoint_;
+  frame.reply_key = options_.curve.self.public_key;
   frame.payload = std::move(s.input);
   Result<Bytes> bytes = workers::encodeBytes(frame);
   if (!bytes.isOk()) {

@@ -18,6 +18,7 @@
 #include "core/result.h"
 #include "core/tensor.h"
 #include "core/topology.h"
+#include "transport/curve.h"
 #include "transport/custody_table.h"
 #include "transport/overdue_tracker.h"
 #include "wire/frame.h"
@@ -47,6 +48,10 @@ struct ClientOptions {
   size_t dedup_capacity = 65536;
   int64_t heartbeat_interval_ns = 100'000'000;
   int64_t liveness_timeout_ns = 300'000'000;
+  // CURVE (docs/decisions/0010): the reply ROUTER is a CURVE server admitting `authorized`
+  // workers, frames carry our public key as their reply_key, the DEALERs to the first stage are
+  // CURVE clients. Disabled: plaintext.
+  transport::CurveIdentity curve;
 };
 
 struct ClientStats {
