@@ -3,6 +3,9 @@
 #include <chrono>
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 
 #include "gateway/error_map.h"
 #include "gateway/grpc_codec.h"
@@ -10,6 +13,24 @@
 
 namespace spikeline::gateway {
 namespace {
+
+// Plaintext without TLS; otherwise grpc's TLS credentials over its file watcher (the only
+// rotation grpc++ offers; its default minimum version is TLS 1.2).
+std::shared_ptr<grpc::ServerCredentials> credentialsFor(const GrpcOptions& o) {
+  if (!o.tls) return grpc::InsecureServerCredentials();
+  namespace gx = grpc::experimental;
+  auto files = std::make_shared<gx::FileWatcherCertificateProvider>(
+      o.tls->key_file, o.tls->cert_file, o.tls->client_ca_file, o.tls_refresh_s);
+  gx::TlsServerCredentialsOptions options(files);
+  options.watch_identity_key_cert_pairs();
+  if (o.tls->client_ca_file.empty()) {
+    options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  } else {
+    options.watch_root_certs();
+    options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  }
+  return gx::TlsServerCredentials(options);
+}
 
 grpc::Status toGrpc(const Status& s) {
   return grpc::Status(static_cast<grpc::StatusCode>(grpcCodeFor(s.code())), s.message());
@@ -111,7 +132,7 @@ class GrpcServerImpl final : public GrpcServer {
 
   Status start(const GrpcOptions& o) {
     grpc::ServerBuilder b;
-    b.AddListeningPort(o.address, grpc::InsecureServerCredentials(), &port_);
+    b.AddListeningPort(o.address, credentialsFor(o), &port_);
     b.SetMaxReceiveMessageSize(o.max_message_bytes);
     b.SetMaxSendMessageSize(o.max_message_bytes);
     // Bound what gRPC buffers (it reads a message before checking its size): no BDP-driven

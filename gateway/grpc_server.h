@@ -1,16 +1,18 @@
 // GrpcServer: the gRPC side of the gateway (the grpc++/protobuf adapter):
 // inference.GRPCInferenceService (ServerLive, ServerReady, ModelReady, ServerMetadata,
 // ModelMetadata, ModelInfer) over the same Gateway as REST; errors carry the mapped gRPC status
-// code (error_map.h). Owns the grpc::Server and its threads; borrows the Gateway, which must
-// outlive it. Thread safety: RPCs run on gRPC's sync-server threads, each blocking in infer.
+// code (error_map.h); TLS only when given a certificate (tls.h). Owns the grpc::Server and its
+// threads; borrows the Gateway, which must outlive it. Thread safety: RPCs run on gRPC's sync-server threads, each blocking in infer.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/result.h"
 #include "gateway/auth.h"
 #include "gateway/gateway.h"
+#include "gateway/tls.h"
 
 namespace spikeline::gateway {
 
@@ -23,6 +25,12 @@ struct GrpcOptions {
   // ServerLive/ServerReady needs `authorization: Bearer <key>` or `x-api-key` metadata:
   // UNAUTHENTICATED without one, PERMISSION_DENIED with a wrong one.
   const ApiKeyStore* api_keys = nullptr;
+  // Set: the port speaks TLS only (1.2 or newer), with the certificate and key of these files
+  // (checked by loadTlsFiles before); with a client CA, a client needs a certificate it signed.
+  // gRPC re-reads the files every tls_refresh_s and serves a new pair once it parses and
+  // matches (replace the files atomically: a rename or a symlink swap). Unset: plaintext.
+  std::optional<TlsOptions> tls;
+  unsigned tls_refresh_s = 60;  // Default: 60
 };
 
 class GrpcServer {
