@@ -4,8 +4,7 @@
 // --api-keys FILE (or SPIKELINE_GATEWAY_API_KEYS_FILE) callers need one of the file's keys
 // (gateway/auth.h); SIGHUP re-reads the file. With --tls-cert/--tls-key (or the
 // SPIKELINE_GATEWAY_TLS_* variables) both listeners speak TLS only (gateway/tls.h); SIGHUP
-// re-reads REST's certificate, gRPC re-reads its own every --tls-refresh-s. Exceptions (CLI11)
-// end here.
+// re-reads and re-checks the certificate for both. Exceptions (CLI11) end here.
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -48,17 +47,19 @@ void reloadKeys(const std::string& file, spikeline::gateway::ApiKeyStore& store)
   store.replace(std::move(keys).value());
 }
 
-// A certificate that fails to load (or a mismatched key) keeps the one in force.
+// A certificate that fails to load (or a mismatched key) keeps the one in force, on both.
 void reloadTls(const spikeline::gateway::TlsOptions& options,
-               spikeline::gateway::HttpServer& http) {
+               spikeline::gateway::HttpServer& http, spikeline::gateway::GrpcServer& grpc) {
   auto files = spikeline::gateway::loadTlsFiles(options);
-  spikeline::Status s = files.isOk() ? http.reloadTls(*files) : files.status();
-  if (!s.isOk()) {
-    spdlog::error("SIGHUP: keeping the previous TLS certificate (REST): {}", s.message());
+  if (!files.isOk()) {
+    spdlog::error("SIGHUP: keeping the previous TLS certificate: {}", files.status().message());
     return;
   }
-  spdlog::info("SIGHUP: REST serves the certificate in {} (gRPC re-reads it on its own)",
-               options.cert_file);
+  if (spikeline::Status s = http.reloadTls(*files); !s.isOk())
+    spdlog::error("SIGHUP: keeping the previous TLS certificate (REST): {}", s.message());
+  if (spikeline::Status s = grpc.reloadTls(*files); !s.isOk())
+    spdlog::error("SIGHUP: keeping the previous TLS certificate (gRPC): {}", s.message());
+  spdlog::info("SIGHUP: TLS certificate reloaded from {}", options.cert_file);
 }
 
 // The certificate files, read and checked (before anything listens); nullopt without TLS (then
@@ -107,7 +108,6 @@ int main(int argc, char** argv) {
   std::string http = "127.0.0.1:8000", grpc = "127.0.0.1:8001", log_level = "info", keys_file;
   int threads = 16;
   gw::TlsOptions tls_options;
-  unsigned tls_refresh_s = 60;
   app.add_option("--broker", options.broker_endpoint, "Broker ROUTER, e.g. tcp://127.0.0.1:5555")
       ->required();
   app.add_option("--broker-routes", options.routes_endpoint,
@@ -139,10 +139,6 @@ int main(int argc, char** argv) {
   app.add_option("--tls-client-ca", tls_options.client_ca_file,
                  "PEM CA certificates: every client then needs a certificate they signed (mTLS)")
       ->envname("SPIKELINE_GATEWAY_TLS_CLIENT_CA");
-  app.add_option("--tls-refresh-s", tls_refresh_s,
-                 "gRPC re-reads the certificate files this often (REST: on SIGHUP)")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 86400u));
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   // Logs go to stderr: stdout carries the READY line (and nobody reads it afterwards).
@@ -192,8 +188,7 @@ int main(int argc, char** argv) {
   gw::GrpcOptions go;
   go.address = grpc;
   go.api_keys = keys->get();
-  if (*tls) go.tls = tls_options;
-  go.tls_refresh_s = tls_refresh_s;
+  go.tls = *tls;
   auto grpc_server = gw::startGrpcServer(**gateway, go);
   if (!grpc_server.isOk()) {
     spdlog::error("{}", grpc_server.status().toString());
@@ -210,7 +205,7 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (!g_reload.exchange(false)) continue;
     if (*keys) reloadKeys(keys_file, **keys);
-    if (*tls) reloadTls(tls_options, **http_server);
+    if (*tls) reloadTls(tls_options, **http_server, **grpc_server);
   }
   spdlog::info("gateway: stopping");
   grpc_server->reset();

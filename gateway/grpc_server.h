@@ -25,21 +25,28 @@ struct GrpcOptions {
   // ServerLive/ServerReady needs `authorization: Bearer <key>` or `x-api-key` metadata:
   // UNAUTHENTICATED without one, PERMISSION_DENIED with a wrong one.
   const ApiKeyStore* api_keys = nullptr;
-  // Set: the port speaks TLS only (1.2 or newer), with the certificate and key of these files
-  // (checked by loadTlsFiles before); with a client CA, a client needs a certificate it signed.
-  // gRPC re-reads the files every tls_refresh_s and serves a new pair once it parses and
-  // matches (replace the files atomically: a rename or a symlink swap). Unset: plaintext.
-  std::optional<TlsOptions> tls;
-  unsigned tls_refresh_s = 60;  // Default: 60
+  // Set: the port speaks TLS only (1.2 or newer) with this (checked) certificate and key; with
+  // a client CA, a client needs a certificate it signed. Unset: plaintext.
+  std::optional<TlsFiles> tls;
+  // grpc reads the certificate from files it polls: a private directory (mode 0700) made under
+  // this one, removed with the server. Default: the system's temporary directory.
+  std::string tls_dir;
+  unsigned tls_refresh_s = 1;  // how often grpc polls them (a reload waits up to this). Default: 1
 };
 
 class GrpcServer {
  public:
   virtual ~GrpcServer() = default;  // shuts down (in-flight RPCs get 1 s) and joins
   virtual int port() const = 0;
+  // Serves `files` (checked by loadTlsFiles: grpc itself would serve a key that does not match)
+  // to handshakes that start within tls_refresh_s of the call. kInvalidArgument without TLS or
+  // when it turns client certificates on or off (a restart); kUnavailable when the files cannot
+  // be written. The certificate in force then stays.
+  virtual Status reloadTls(const TlsFiles& files) = 0;
 };
 
-// Builds and starts the server. kUnavailable when the address cannot be bound.
+// Builds and starts the server. kUnavailable when the address cannot be bound or the TLS
+// directory cannot be written.
 Result<std::unique_ptr<GrpcServer>> startGrpcServer(Gateway& gateway, GrpcOptions options);
 
 }  // namespace spikeline::gateway

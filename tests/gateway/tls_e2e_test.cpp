@@ -2,8 +2,8 @@
 // certificate signed by a throwaway CA made with the openssl CLI (test_certs.h). curl with the
 // CA gets health and inference over HTTPS; plain http:// to the port, curl without the CA and
 // TLS 1.1 fail; a grpc++ stub with SslCredentials (root = the CA) gets ServerReady and the right
-// ModelInfer result while an insecure channel and a wrong root fail; SIGHUP rotates REST's
-// certificate (gRPC its own, from the files) and a bad pair keeps the old one; --tls-client-ca
+// ModelInfer result while an insecure channel and a wrong root fail; SIGHUP rotates both
+// listeners' certificate and a bad pair keeps the old one on both; --tls-client-ca
 // requires a client certificate on both protocols; bad files refuse to start (exit 2, named).
 #include <sys/wait.h>
 
@@ -36,7 +36,7 @@ class GatewayTlsE2ETest : public GatewayE2ETest {
     std::filesystem::copy_file(certs_->path("server-1.key"), certs_->path("server.key"));
     curl_defaults_ = {"--cacert", certs_->ca()};
     return {"--tls-cert", certs_->path("server.crt").string(), "--tls-key",
-            certs_->path("server.key").string(), "--tls-refresh-s", "1"};
+            certs_->path("server.key").string()};
   }
   std::string body(uint64_t seed) {
     return inferBody(pixels(imageInput(seed)), {1, 28, 28}, "t" + std::to_string(seed));
