@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
   std::string http = "127.0.0.1:8000", grpc = "127.0.0.1:8001", log_level = "info", keys_file;
   int threads = 16;
   gw::TlsOptions tls_options;
+  std::string tls_dir;
   app.add_option("--broker", options.broker_endpoint, "Broker ROUTER, e.g. tcp://127.0.0.1:5555")
       ->required();
   app.add_option("--broker-routes", options.routes_endpoint,
@@ -139,6 +140,9 @@ int main(int argc, char** argv) {
   app.add_option("--tls-client-ca", tls_options.client_ca_file,
                  "PEM CA certificates: every client then needs a certificate they signed (mTLS)")
       ->envname("SPIKELINE_GATEWAY_TLS_CLIENT_CA");
+  app.add_option("--tls-dir", tls_dir,
+                 "Where gRPC's private copy of the checked certificate and key goes (a 0700 "
+                 "directory made here, removed at exit; default: $TMPDIR or /tmp)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   // Logs go to stderr: stdout carries the READY line (and nobody reads it afterwards).
@@ -189,6 +193,7 @@ int main(int argc, char** argv) {
   go.address = grpc;
   go.api_keys = keys->get();
   go.tls = *tls;
+  go.tls_dir = tls_dir;
   auto grpc_server = gw::startGrpcServer(**gateway, go);
   if (!grpc_server.isOk()) {
     spdlog::error("{}", grpc_server.status().toString());

@@ -79,7 +79,7 @@ int run(int n, int rate, int hey_seconds) {
   if (!gw_tls.start(cluster.broker().bind(), cluster.broker().pub(), models,
                     cluster.dir() / "gw_tls.log",
                     {"--tls-cert", certs.path("server.crt").string(), "--tls-key",
-                     certs.path("server.key").string()})) {
+                     certs.path("server.key").string(), "--tls-dir", cluster.dir().string()})) {
     return std::cerr << "TLS gateway: " << gw_tls.log() << "\n", 1;
   }
   for (const GatewayProcess* g : {&gw, &gw_tls}) {

@@ -35,8 +35,14 @@ class GatewayTlsE2ETest : public GatewayE2ETest {
     std::filesystem::copy_file(certs_->path("server-1.crt"), certs_->path("server.crt"));
     std::filesystem::copy_file(certs_->path("server-1.key"), certs_->path("server.key"));
     curl_defaults_ = {"--cacert", certs_->ca()};
+    std::filesystem::create_directories(workDir());
     return {"--tls-cert", certs_->path("server.crt").string(), "--tls-key",
-            certs_->path("server.key").string()};
+            certs_->path("server.key").string(), "--tls-dir", workDir().string()};
+  }
+  // Where the gateways put gRPC's private copy of the certificate (--tls-dir).
+  std::filesystem::path workDir() const { return cluster_.dir() / "tls-work"; }
+  size_t entries(const std::filesystem::path& dir) const {
+    return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(dir), {}));
   }
   std::string body(uint64_t seed) {
     return inferBody(pixels(imageInput(seed)), {1, 28, 28}, "t" + std::to_string(seed));
@@ -188,6 +194,15 @@ TEST_F(GatewayTlsE2ETest, CertificatesRotateAndABadPairKeepsTheOld) {
   EXPECT_EQ(servedCn(grpc_target), "server-2");
   expectCorrect(post(kInfer, body(22)), 22);
   expectGrpcInferCorrect(tlsChannel(grpc_target, certs_->ca()), 23);
+
+  // gRPC's private copy: one 0700 directory, gone after a clean stop.
+  ASSERT_EQ(entries(workDir()), 1u);
+  const auto copy = *std::filesystem::directory_iterator(workDir());
+  EXPECT_EQ(std::filesystem::status(copy.path()).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_all);
+  gateway_.child().kill(SIGTERM);
+  EXPECT_EQ(gateway_.child().reap(10'000), 0) << gateway_.log();
+  EXPECT_EQ(entries(workDir()), 0u);
 }
 
 // --tls-client-ca: a second gateway on the same cluster requiring client certificates.
@@ -197,7 +212,7 @@ TEST_F(GatewayTlsE2ETest, ClientCaRequiresAClientCertificate) {
                          cluster_.dir() / "gateway_mtls.log",
                          {"--tls-cert", certs_->path("server-1.crt").string(), "--tls-key",
                           certs_->path("server-1.key").string(), "--tls-client-ca",
-                          certs_->ca()}))
+                          certs_->ca(), "--tls-dir", workDir().string()}))
       << mtls.log();
   const std::vector<std::string> with_cert{"--cacert", certs_->ca(), "--cert",
                                            certs_->path("client.crt").string(), "--key",
