@@ -76,9 +76,9 @@ spikeline::Result<std::optional<spikeline::gateway::TlsFiles>> loadTls(
     return std::optional<gw::TlsFiles>();
   }
   SPIKELINE_ASSIGN_OR_RETURN(gw::TlsFiles files, gw::loadTlsFiles(options));
-  spdlog::info("TLS on REST and gRPC with the certificate in {}{}", options.cert_file,
-               options.client_ca_file.empty() ? ""
-                                              : ", client certificates of " + options.client_ca_file);
+  const std::string mtls =
+      options.client_ca_file.empty() ? "" : ", client certificates of " + options.client_ca_file;
+  spdlog::info("TLS on REST and gRPC with the certificate in {}{}", options.cert_file, mtls);
   return std::optional<gw::TlsFiles>(std::move(files));
 }
 

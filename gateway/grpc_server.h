@@ -2,7 +2,8 @@
 // inference.GRPCInferenceService (ServerLive, ServerReady, ModelReady, ServerMetadata,
 // ModelMetadata, ModelInfer) over the same Gateway as REST; errors carry the mapped gRPC status
 // code (error_map.h); TLS only when given a certificate (tls.h). Owns the grpc::Server and its
-// threads; borrows the Gateway, which must outlive it. Thread safety: RPCs run on gRPC's sync-server threads, each blocking in infer.
+// threads; borrows the Gateway, which must outlive it. Thread safety: RPCs run on gRPC's
+// sync-server threads, each blocking in infer; reloadTls on one thread at a time.
 #pragma once
 
 #include <memory>

@@ -81,7 +81,8 @@ Result<std::unique_ptr<SslIdentity>> parseSslIdentity(const TlsFiles& f) {
   id->chain = sk_X509_new_null();
   for (size_t i = 1; i < certs.size(); ++i) sk_X509_push(id->chain, certs[i]);
   BioPtr key_bio = memoryBio(f.key_pem);
-  id->key = key_bio ? PEM_read_bio_PrivateKey(key_bio.get(), nullptr, noPassword, nullptr) : nullptr;
+  id->key =
+      key_bio ? PEM_read_bio_PrivateKey(key_bio.get(), nullptr, noPassword, nullptr) : nullptr;
   if (id->key == nullptr)
     return failed(f.source.key_file, "not a PEM private key (or an encrypted one: not supported)");
   if (X509_check_private_key(id->cert, id->key) != 1)

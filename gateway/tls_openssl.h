@@ -19,11 +19,11 @@ struct SslIdentity {
   SslIdentity& operator=(const SslIdentity&) = delete;
   ~SslIdentity();
 
-  X509* cert = nullptr;               // owned: the server certificate
-  STACK_OF(X509)* chain = nullptr;    // owned: intermediates after it (may be empty)
-  EVP_PKEY* key = nullptr;            // owned
-  X509_STORE* client_cas = nullptr;   // owned; null: client certificates are not requested
-  STACK_OF(X509_NAME)* ca_names = nullptr;  // owned; the CAs' subjects (sent to clients)
+  X509* cert = nullptr;                      // owned: the server certificate
+  STACK_OF(X509) * chain = nullptr;          // owned: intermediates after it (may be empty)
+  EVP_PKEY* key = nullptr;                   // owned
+  X509_STORE* client_cas = nullptr;          // owned; null: client certificates are not requested
+  STACK_OF(X509_NAME) * ca_names = nullptr;  // owned; the CAs' subjects (sent to clients)
 };
 
 // Parses `files` (checkTlsPem's checks and errors). Clears OpenSSL's error queue on failure.

@@ -45,9 +45,9 @@ extendedKeyUsage = clientAuth
     return openssl("req -new" + std::string(kNewKey) + " -keyout " + q(name + ".key") + " -out " +
                    q(name + ".csr") + " -subj /CN=" + name) &&
            openssl("x509 -req -in " + q(name + ".csr") + " -CA " + q("ca.crt") + " -CAkey " +
-                   q("ca.key") + " -set_serial " + std::to_string(serial) +
-                   " -days 2 -extfile " + q("openssl.cnf") + " -extensions " +
-                   (server ? "server" : "client") + " -out " + q(name + ".crt"));
+                   q("ca.key") + " -set_serial " + std::to_string(serial) + " -days 2 -extfile " +
+                   q("openssl.cnf") + " -extensions " + (server ? "server" : "client") + " -out " +
+                   q(name + ".crt"));
   }
   std::filesystem::path path(const std::string& file) const { return dir_ / file; }
   std::string ca() const { return path("ca.crt").string(); }

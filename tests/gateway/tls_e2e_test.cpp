@@ -36,8 +36,9 @@ class GatewayTlsE2ETest : public GatewayE2ETest {
     std::filesystem::copy_file(certs_->path("server-1.key"), certs_->path("server.key"));
     curl_defaults_ = {"--cacert", certs_->ca()};
     std::filesystem::create_directories(workDir());
-    return {"--tls-cert", certs_->path("server.crt").string(), "--tls-key",
-            certs_->path("server.key").string(), "--tls-dir", workDir().string()};
+    return {"--tls-cert", certs_->path("server.crt").string(),
+            "--tls-key",  certs_->path("server.key").string(),
+            "--tls-dir",  workDir().string()};
   }
   // Where the gateways put gRPC's private copy of the certificate (--tls-dir).
   std::filesystem::path workDir() const { return cluster_.dir() / "tls-work"; }
@@ -57,8 +58,8 @@ class GatewayTlsE2ETest : public GatewayE2ETest {
   // `openssl s_client` with the CA (and `extra` options).
   std::string servedCn(const std::string& host_port, const std::string& extra = "") {
     const auto out = cluster_.dir() / "s_client.out";
-    const std::string cmd = "openssl s_client -connect " + host_port + " -CAfile '" +
-                            certs_->ca() + "' -verify_return_error -alpn h2 " + extra +
+    const std::string cmd = "openssl s_client -connect " + host_port + " -CAfile '" + certs_->ca() +
+                            "' -verify_return_error -alpn h2 " + extra +
                             " < /dev/null 2>/dev/null | openssl x509 -noout -subject > '" +
                             out.string() + "' 2>/dev/null";
     if (shell(cmd) != 0) return "";
@@ -126,7 +127,8 @@ TEST_F(GatewayTlsE2ETest, RestServesHttpsOnly) {
   EXPECT_EQ(curl(cluster_.dir(), {}, "http://" + port + "/v2/health/live").status, 0);
   // Without the CA, curl cannot verify the certificate (exit 60), and -k is not what a client
   // should do, but shows the server still answers.
-  const std::string no_ca = "curl -s --max-time 10 -o /dev/null https://" + port + "/v2/health/live";
+  const std::string no_ca =
+      "curl -s --max-time 10 -o /dev/null https://" + port + "/v2/health/live";
   EXPECT_EQ(shell(no_ca), 60);
   EXPECT_EQ(shell("curl -s -k --max-time 10 -o /dev/null https://" + port + "/v2/health/live"), 0);
   // The name checked is the address: localhost is in the certificate too.
@@ -145,9 +147,8 @@ TEST_F(GatewayTlsE2ETest, GrpcServesTlsOnly) {
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_TRUE(ready);
   expectGrpcInferCorrect(tlsChannel(target, certs_->ca()), 11);
-  expectGrpcInferCorrect(tlsChannel("localhost:" + target.substr(target.rfind(':') + 1),
-                                    certs_->ca()),
-                         12);
+  expectGrpcInferCorrect(
+      tlsChannel("localhost:" + target.substr(target.rfind(':') + 1), certs_->ca()), 12);
 
   s = serverReady(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()), &ready);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
@@ -211,24 +212,26 @@ TEST_F(GatewayTlsE2ETest, ClientCaRequiresAClientCertificate) {
   ASSERT_TRUE(mtls.start(cluster_.broker().bind(), cluster_.broker().pub(), {model_path_.string()},
                          cluster_.dir() / "gateway_mtls.log",
                          {"--tls-cert", certs_->path("server-1.crt").string(), "--tls-key",
-                          certs_->path("server-1.key").string(), "--tls-client-ca",
-                          certs_->ca(), "--tls-dir", workDir().string()}))
+                          certs_->path("server-1.key").string(), "--tls-client-ca", certs_->ca(),
+                          "--tls-dir", workDir().string()}))
       << mtls.log();
-  const std::vector<std::string> with_cert{"--cacert", certs_->ca(), "--cert",
-                                           certs_->path("client.crt").string(), "--key",
-                                           certs_->path("client.key").string()};
+  const std::vector<std::string> with_cert{"--cacert", certs_->ca(),
+                                           "--cert",   certs_->path("client.crt").string(),
+                                           "--key",    certs_->path("client.key").string()};
   ASSERT_TRUE(waitFor(
-      [&] { return curl(cluster_.dir(), with_cert, mtls.http() + "/v2/health/ready").status == 200; },
+      [&] {
+        return curl(cluster_.dir(), with_cert, mtls.http() + "/v2/health/ready").status == 200;
+      },
       10'000))
       << mtls.log();
-  EXPECT_EQ(curl(cluster_.dir(), {"--cacert", certs_->ca()}, mtls.http() + "/v2/health/live").status,
-            0);
+  EXPECT_EQ(
+      curl(cluster_.dir(), {"--cacert", certs_->ca()}, mtls.http() + "/v2/health/live").status, 0);
   // A client certificate from another CA.
   TestCerts other(cluster_.dir() / "tls-other");
   ASSERT_TRUE(other.makeCa() && other.issue("client", false, 1)) << other.log();
-  const std::vector<std::string> foreign{"--cacert", certs_->ca(), "--cert",
-                                         other.path("client.crt").string(), "--key",
-                                         other.path("client.key").string()};
+  const std::vector<std::string> foreign{"--cacert", certs_->ca(),
+                                         "--cert",   other.path("client.crt").string(),
+                                         "--key",    other.path("client.key").string()};
   EXPECT_EQ(curl(cluster_.dir(), foreign, mtls.http() + "/v2/health/live").status, 0);
 
   bool ready = false;
@@ -245,9 +248,9 @@ TEST_F(GatewayTlsE2ETest, ClientCaRequiresAClientCertificate) {
 std::pair<int, std::string> runGateway(const std::filesystem::path& dir, const std::string& env,
                                        const std::string& args) {
   const auto err = dir / "gateway_bad_tls.err";
-  const int code =
-      shell(env + " " SPIKELINE_GATEWAY_BIN " --broker tcp://127.0.0.1:1 --model /nonexistent.yaml " +
-            args + " 2> '" + err.string() + "' > /dev/null");
+  const int code = shell(
+      env + " " SPIKELINE_GATEWAY_BIN " --broker tcp://127.0.0.1:1 --model /nonexistent.yaml " +
+      args + " 2> '" + err.string() + "' > /dev/null");
   return {code, broker::testing::readText(err)};
 }
 

@@ -55,8 +55,7 @@ TEST(TlsOptionsTest, CertificateAndKeyGoTogether) {
   EXPECT_NE(s.message().find("--tls-key needs --tls-cert"), std::string::npos) << s.message();
   EXPECT_TRUE(TlsOptions({"", "k.pem", ""}).enabled());  // so that main() refuses it
   s = validateTlsOptions({"", "", "ca.pem"});
-  EXPECT_NE(s.message().find("--tls-client-ca needs --tls-cert"), std::string::npos)
-      << s.message();
+  EXPECT_NE(s.message().find("--tls-client-ca needs --tls-cert"), std::string::npos) << s.message();
 }
 
 TEST(TlsPemTest, AcceptsAMatchingPairAndACa) {
@@ -69,7 +68,8 @@ TEST(TlsPemTest, AcceptsAMatchingPairAndACa) {
 TEST(TlsPemTest, NamesTheFileAtFault) {
   Status s = checkTlsPem(files(kCertA, kKeyB));
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(s.message(), "server.key: the private key does not match the certificate in server.crt");
+  EXPECT_EQ(s.message(),
+            "server.key: the private key does not match the certificate in server.crt");
   s = checkTlsPem(files("not a certificate", kKeyA));
   EXPECT_EQ(s.message().rfind("server.crt: no PEM certificate", 0), 0u) << s.message();
   s = checkTlsPem(files(kKeyA, kKeyA));  // the key given as the certificate
