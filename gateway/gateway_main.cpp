@@ -2,11 +2,14 @@
 // follows the broker's route stream (--broker), serves REST + /metrics (--http) and gRPC
 // (--grpc), prints "READY http=HOST:PORT grpc=HOST:PORT", and stops on SIGTERM/SIGINT. With
 // --api-keys FILE (or SPIKELINE_GATEWAY_API_KEYS_FILE) callers need one of the file's keys
-// (gateway/auth.h); SIGHUP re-reads the file. Exceptions (CLI11) end here.
+// (gateway/auth.h); SIGHUP re-reads the file. With --tls-cert/--tls-key (or the
+// SPIKELINE_GATEWAY_TLS_* variables) both listeners speak TLS only (gateway/tls.h); SIGHUP
+// re-reads and re-checks the certificate for both. Exceptions (CLI11) end here.
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -17,13 +20,14 @@
 #include "gateway/gateway.h"
 #include "gateway/grpc_server.h"
 #include "gateway/http_server.h"
+#include "gateway/tls.h"
 #include "metrics/probe_server.h"
 #include "topology/topology_loader.h"
 
 namespace {
 
 std::atomic<bool> g_stop{false};    // set by the signal handler only
-std::atomic<bool> g_reload{false};  // SIGHUP: re-read the API keys file
+std::atomic<bool> g_reload{false};  // SIGHUP: re-read the API keys file and the certificate
 
 void onSignal(int) { g_stop.store(true); }
 void onHangup(int) { g_reload.store(true); }
@@ -41,6 +45,41 @@ void reloadKeys(const std::string& file, spikeline::gateway::ApiKeyStore& store)
   }
   spdlog::info("SIGHUP: {} API keys loaded from {}", keys->keys.size(), file);
   store.replace(std::move(keys).value());
+}
+
+// A certificate that fails to load (or a mismatched key) keeps the one in force, on both.
+void reloadTls(const spikeline::gateway::TlsOptions& options,
+               spikeline::gateway::HttpServer& http, spikeline::gateway::GrpcServer& grpc) {
+  auto files = spikeline::gateway::loadTlsFiles(options);
+  if (!files.isOk()) {
+    spdlog::error("SIGHUP: keeping the previous TLS certificate: {}", files.status().message());
+    return;
+  }
+  if (spikeline::Status s = http.reloadTls(*files); !s.isOk())
+    spdlog::error("SIGHUP: keeping the previous TLS certificate (REST): {}", s.message());
+  if (spikeline::Status s = grpc.reloadTls(*files); !s.isOk())
+    spdlog::error("SIGHUP: keeping the previous TLS certificate (gRPC): {}", s.message());
+  spdlog::info("SIGHUP: TLS certificate reloaded from {}", options.cert_file);
+}
+
+// The certificate files, read and checked (before anything listens); nullopt without TLS (then
+// warns when a listener is reachable from other hosts).
+spikeline::Result<std::optional<spikeline::gateway::TlsFiles>> loadTls(
+    const spikeline::gateway::TlsOptions& options, const std::string& http,
+    const std::string& grpc) {
+  namespace gw = spikeline::gateway;
+  SPIKELINE_RETURN_IF_ERROR(gw::validateTlsOptions(options));
+  if (!options.enabled()) {
+    if (!gw::isLoopbackHost(hostOf(http)) || !gw::isLoopbackHost(hostOf(grpc)))
+      spdlog::warn("no --tls-cert: requests (and API keys) cross the network in clear on {} and {}",
+                   http, grpc);
+    return std::optional<gw::TlsFiles>();
+  }
+  SPIKELINE_ASSIGN_OR_RETURN(gw::TlsFiles files, gw::loadTlsFiles(options));
+  const std::string mtls =
+      options.client_ca_file.empty() ? "" : ", client certificates of " + options.client_ca_file;
+  spdlog::info("TLS on REST and gRPC with the certificate in {}{}", options.cert_file, mtls);
+  return std::optional<gw::TlsFiles>(std::move(files));
 }
 
 // The keys of `file`; null without one (then warns when a listener is reachable from other
@@ -85,6 +124,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> model_files;
   std::string http = "127.0.0.1:8000", grpc = "127.0.0.1:8001", log_level = "info", keys_file;
   int threads = 16;
+  gw::TlsOptions tls_options;
+  std::string tls_dir;
   app.add_option("--broker", options.broker_endpoint, "Broker ROUTER, e.g. tcp://127.0.0.1:5555")
       ->required();
   app.add_option("--broker-routes", options.routes_endpoint,
@@ -108,6 +149,17 @@ int main(int argc, char** argv) {
                  "File of API keys, one `KEY` or `NAME:KEY` a line (# comments); every endpoint "
                  "but health and /metrics then needs one. SIGHUP re-reads it")
       ->envname("SPIKELINE_GATEWAY_API_KEYS_FILE");
+  app.add_option("--tls-cert", tls_options.cert_file,
+                 "PEM certificate (then intermediates): REST and gRPC serve TLS only (1.2+)")
+      ->envname("SPIKELINE_GATEWAY_TLS_CERT");
+  app.add_option("--tls-key", tls_options.key_file, "PEM private key of --tls-cert (unencrypted)")
+      ->envname("SPIKELINE_GATEWAY_TLS_KEY");
+  app.add_option("--tls-client-ca", tls_options.client_ca_file,
+                 "PEM CA certificates: every client then needs a certificate they signed (mTLS)")
+      ->envname("SPIKELINE_GATEWAY_TLS_CLIENT_CA");
+  app.add_option("--tls-dir", tls_dir,
+                 "Where gRPC's private copy of the checked certificate and key goes (a 0700 "
+                 "directory made here, removed at exit; default: $TMPDIR or /tmp)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   spikeline::transport::CurveFlags curve;
   app.add_option("--curve-key", curve.key_file,
@@ -131,6 +183,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (int code = loadCurve(curve, options); code != 0) return code;
+  auto tls = loadTls(tls_options, http, grpc);  // nullopt: plaintext
+  if (!tls.isOk()) {
+    spdlog::error("TLS: {}", tls.status().message());
+    return 2;
+  }
   std::vector<spikeline::Topology> models;
   for (const std::string& f : model_files) {
     auto t = spikeline::topology::loadTopologyFile(f);
@@ -155,6 +212,7 @@ int main(int argc, char** argv) {
   ho.port = http_addr->second;
   ho.threads = threads;
   ho.api_keys = keys->get();
+  ho.tls = *tls;
   auto http_server = gw::startHttpServer(**gateway, ho);
   if (!http_server.isOk()) {
     spdlog::error("{}", http_server.status().toString());
@@ -163,6 +221,8 @@ int main(int argc, char** argv) {
   gw::GrpcOptions go;
   go.address = grpc;
   go.api_keys = keys->get();
+  go.tls = *tls;
+  go.tls_dir = tls_dir;
   auto grpc_server = gw::startGrpcServer(**gateway, go);
   if (!grpc_server.isOk()) {
     spdlog::error("{}", grpc_server.status().toString());
@@ -170,13 +230,16 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGTERM, onSignal);
   std::signal(SIGINT, onSignal);
-  if (*keys) std::signal(SIGHUP, onHangup);  // without keys SIGHUP keeps its default (exit)
+  // Without keys or TLS SIGHUP keeps its default (exit).
+  if (*keys || *tls) std::signal(SIGHUP, onHangup);
   const std::string grpc_host = hostOf(grpc);
   std::cout << "READY http=" << ho.host << ":" << (*http_server)->port() << " grpc=" << grpc_host
             << ":" << (*grpc_server)->port() << std::endl;
   while (!g_stop.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (g_reload.exchange(false) && *keys) reloadKeys(keys_file, **keys);
+    if (!g_reload.exchange(false)) continue;
+    if (*keys) reloadKeys(keys_file, **keys);
+    if (*tls) reloadTls(tls_options, **http_server, **grpc_server);
   }
   spdlog::info("gateway: stopping");
   grpc_server->reset();

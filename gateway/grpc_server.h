@@ -1,16 +1,19 @@
 // GrpcServer: the gRPC side of the gateway (the grpc++/protobuf adapter):
 // inference.GRPCInferenceService (ServerLive, ServerReady, ModelReady, ServerMetadata,
 // ModelMetadata, ModelInfer) over the same Gateway as REST; errors carry the mapped gRPC status
-// code (error_map.h). Owns the grpc::Server and its threads; borrows the Gateway, which must
-// outlive it. Thread safety: RPCs run on gRPC's sync-server threads, each blocking in infer.
+// code (error_map.h); TLS only when given a certificate (tls.h). Owns the grpc::Server and its
+// threads; borrows the Gateway, which must outlive it. Thread safety: RPCs run on gRPC's
+// sync-server threads, each blocking in infer; reloadTls on one thread at a time.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/result.h"
 #include "gateway/auth.h"
 #include "gateway/gateway.h"
+#include "gateway/tls.h"
 
 namespace spikeline::gateway {
 
@@ -23,15 +26,28 @@ struct GrpcOptions {
   // ServerLive/ServerReady needs `authorization: Bearer <key>` or `x-api-key` metadata:
   // UNAUTHENTICATED without one, PERMISSION_DENIED with a wrong one.
   const ApiKeyStore* api_keys = nullptr;
+  // Set: the port speaks TLS only (1.2 or newer) with this (checked) certificate and key; with
+  // a client CA, a client needs a certificate it signed. Unset: plaintext.
+  std::optional<TlsFiles> tls;
+  // grpc reads the certificate from files it polls: a private directory (mode 0700) made under
+  // this one, removed with the server. Default: the system's temporary directory.
+  std::string tls_dir;
+  unsigned tls_refresh_s = 1;  // how often grpc polls them (a reload waits up to this). Default: 1
 };
 
 class GrpcServer {
  public:
   virtual ~GrpcServer() = default;  // shuts down (in-flight RPCs get 1 s) and joins
   virtual int port() const = 0;
+  // Serves `files` (checked by loadTlsFiles: grpc itself would serve a key that does not match)
+  // to handshakes that start within tls_refresh_s of the call. kInvalidArgument without TLS or
+  // when it turns client certificates on or off (a restart); kUnavailable when the files cannot
+  // be written. The certificate in force then stays.
+  virtual Status reloadTls(const TlsFiles& files) = 0;
 };
 
-// Builds and starts the server. kUnavailable when the address cannot be bound.
+// Builds and starts the server. kUnavailable when the address cannot be bound or the TLS
+// directory cannot be written.
 Result<std::unique_ptr<GrpcServer>> startGrpcServer(Gateway& gateway, GrpcOptions options);
 
 }  // namespace spikeline::gateway

@@ -1,12 +1,14 @@
 #include "gateway/http_server.h"
 
 #include <charconv>
+#include <mutex>
 #include <thread>
 
 #include <httplib.h>
 
 #include "gateway/error_map.h"
 #include "gateway/json_codec.h"
+#include "gateway/tls_openssl.h"
 
 namespace spikeline::gateway {
 namespace {
@@ -46,72 +48,91 @@ class HttpServerImpl final : public HttpServer {
   HttpServerImpl(Gateway& gateway, HttpOptions options)
       : gateway_(gateway), options_(std::move(options)) {}
   ~HttpServerImpl() override {
-    server_.stop();
+    if (server_) server_->stop();
     if (thread_.joinable()) thread_.join();
   }
   int port() const override { return port_; }
 
+  Status reloadTls(const TlsFiles& files) override {
+    if (!options_.tls) return invalidArgument("the REST listener was started without TLS");
+    SPIKELINE_ASSIGN_OR_RETURN(std::shared_ptr<const SslIdentity> id, parseSslIdentity(files));
+    if ((id->client_cas != nullptr) != (options_.tls->client_ca_pem.size() > 0))
+      return invalidArgument("turning client certificates on or off needs a restart");
+    std::lock_guard lock(identity_mu_);
+    identity_ = std::move(id);
+    return Status::ok();
+  }
+
   Status start() {
+    if (options_.tls) {
+      SPIKELINE_ASSIGN_OR_RETURN(identity_, parseSslIdentity(*options_.tls));
+      server_ = std::make_unique<httplib::SSLServer>(
+          [this](SSL_CTX& ctx) { return setUpTls(ctx); });
+      if (!server_->is_valid()) return internalError("cannot set up the TLS context");
+    } else {
+      server_ = std::make_unique<httplib::Server>();
+    }
+    httplib::Server& server = *server_;
     const int threads = options_.threads;
-    server_.new_task_queue = [threads] {
+    server.new_task_queue = [threads] {
       return new httplib::ThreadPool(static_cast<size_t>(threads));
     };
-    server_.set_tcp_nodelay(true);  // headers and body go out as separate writes: no Nagle delay
-    server_.set_payload_max_length(options_.max_body_bytes);
-    server_.set_read_timeout(options_.read_timeout_s, 0);
+    server.set_tcp_nodelay(true);  // headers and body go out as separate writes: no Nagle delay
+    server.set_payload_max_length(options_.max_body_bytes);
+    server.set_read_timeout(options_.read_timeout_s, 0);
     if (options_.api_keys != nullptr) {
       using Handled = httplib::Server::HandlerResponse;
-      server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
         return admit(req, res, true) ? Handled::Unhandled : Handled::Handled;
       });
       // "Expect: 100-continue": refused before the client sends its body.
-      server_.set_expect_100_continue_handler(
+      server.set_expect_100_continue_handler(
           [this](const httplib::Request& req, httplib::Response& res) {
             return admit(req, res, false) ? 100 : res.status;
           });
     }
-    routes();
+    routes(server);
     port_ = options_.port == 0
-                ? server_.bind_to_any_port(options_.host)
-                : (server_.bind_to_port(options_.host, options_.port) ? options_.port : -1);
+                ? server.bind_to_any_port(options_.host)
+                : (server.bind_to_port(options_.host, options_.port) ? options_.port : -1);
     if (port_ <= 0)
       return unavailable("cannot bind HTTP on " + options_.host + ":" +
                          std::to_string(options_.port));
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
     return Status::ok();
   }
 
  private:
-  void routes() {
-    server_.Get("/v2", [this](const httplib::Request&, httplib::Response& res) {
+  void routes(httplib::Server& server) {
+    server.Get("/v2", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(encodeServerMetadata(gateway_.serverMetadata()), kJson);
     });
-    server_.Get("/v2/health/live", [](const httplib::Request&, httplib::Response& res) {
+    server.Get("/v2/health/live", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(R"({"live":true})", kJson);
     });
-    server_.Get("/v2/health/ready", [this](const httplib::Request&, httplib::Response& res) {
+    server.Get("/v2/health/ready", [this](const httplib::Request&, httplib::Response& res) {
       const Readiness r = gateway_.serverReady();
       res.status = r.ready ? 200 : 503;
       res.set_content(encodeReadiness(r), kJson);
     });
-    server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(gateway_.metricsText(), "text/plain; version=0.0.4; charset=utf-8");
     });
-    server_.Get(std::string(kModel) + "/ready",
+    server.Get(std::string(kModel) + "/ready",
                 [this](const httplib::Request& req, httplib::Response& res) {
                   Result<Readiness> r = gateway_.modelReady(req.matches[1], versionOf(req));
                   if (!r.isOk()) return sendError(res, r.status());
                   res.status = r->ready ? 200 : 503;
                   res.set_content(encodeReadiness(*r), kJson);
                 });
-    server_.Get(kModel, [this](const httplib::Request& req, httplib::Response& res) {
+    server.Get(kModel, [this](const httplib::Request& req, httplib::Response& res) {
       Result<ModelMetadata> m = gateway_.modelMetadata(req.matches[1], versionOf(req));
       if (!m.isOk()) return sendError(res, m.status());
       res.set_content(encodeModelMetadata(*m), kJson);
     });
-    server_.Post(std::string(kModel) + "/infer",
+    server.Post(std::string(kModel) + "/infer",
                  [this](const httplib::Request& req, httplib::Response& res) { infer(req, res); });
-    server_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty()) return;
       const std::string what =
           res.status == 404   ? "no such endpoint: " + req.method + " " + req.path
@@ -120,7 +141,7 @@ class HttpServerImpl final : public HttpServer {
                               : "HTTP " + std::to_string(res.status);
       res.set_content(encodeError(what), kJson);
     });
-    server_.set_exception_handler(
+    server.set_exception_handler(
         [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
           res.status = 500;
           res.set_content(encodeError("internal error"), kJson);
@@ -165,9 +186,44 @@ class HttpServerImpl final : public HttpServer {
     res.set_content(std::move(body.body), body.content_type);
   }
 
+  // The context every connection's SSL is made from: TLS 1.2 or newer, no compression or
+  // renegotiation, the certificate chosen per handshake by onCertificate (so a reload needs no
+  // new context), and with a client CA, a verified client certificate required.
+  bool setUpTls(SSL_CTX& ctx) {
+    SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                                  SSL_OP_CIPHER_SERVER_PREFERENCE);
+    static constexpr unsigned char kSessionContext[] = "spikeline-gateway";
+    SSL_CTX_set_session_id_context(&ctx, kSessionContext, sizeof(kSessionContext) - 1);
+    if (identity_->client_cas != nullptr) {
+      SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+      SSL_CTX_set_client_CA_list(&ctx, SSL_dup_CA_list(identity_->ca_names));
+      SSL_CTX_set1_verify_cert_store(&ctx, identity_->client_cas);
+    }
+    SSL_CTX_set_cert_cb(&ctx, &HttpServerImpl::onCertificate, this);
+    return SSL_CTX_use_cert_and_key(&ctx, identity_->cert, identity_->key, identity_->chain, 1) ==
+           1;
+  }
+
+  // OpenSSL's certificate callback, on the handshaking server thread: the identity in force.
+  static int onCertificate(SSL* ssl, void* self) {
+    std::shared_ptr<const SslIdentity> id;
+    {
+      auto* server = static_cast<HttpServerImpl*>(self);
+      std::lock_guard lock(server->identity_mu_);
+      id = server->identity_;
+    }
+    if (SSL_use_cert_and_key(ssl, id->cert, id->key, id->chain, 1) != 1) return 0;
+    return id->client_cas == nullptr || SSL_set1_verify_cert_store(ssl, id->client_cas) == 1;
+  }
+
   Gateway& gateway_;
   const HttpOptions options_;
-  httplib::Server server_;
+  std::unique_ptr<httplib::Server> server_;  // an httplib::SSLServer with options_.tls
+  std::mutex identity_mu_;
+  // Shared with the handshake that is reading it while a reload swaps in the next. Null without
+  // TLS.
+  std::shared_ptr<const SslIdentity> identity_;
   int port_ = -1;
   std::thread thread_;
 };

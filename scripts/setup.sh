@@ -14,7 +14,7 @@ packages=(
   dataset-fashion-mnist gnuplot-nox zlib1g-dev
   procps iproute2
   libcpp-httplib-dev libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  prometheus hey curl python3-grpcio python3-grpc-tools
+  prometheus hey curl openssl python3-grpcio python3-grpc-tools
   libhdf5-dev python3-h5py python3-numpy libsimdjson-dev
 )
 

@@ -2,9 +2,11 @@
 // rate it sustains on a trivial model (issue 12's figures). Not a ctest test (timings): run
 // `build/tests/gateway/gateway_bench [--n 300] [--rate 100] [--hey-seconds 5]`.
 // A real cluster (redis-server, spikeline-broker, cpu workers) with fmnist_scnn (every stage on
-// cpu) and a one-stage trivial model, and a real spikeline-gateway. Latency: requests paced at
-// --rate, one at a time, the four ways interleaved in rounds (native client, REST JSON, REST
-// binary, gRPC), p50/p99. Rate: Debian's `hey` against REST JSON on the trivial model.
+// cpu) and a one-stage trivial model, and two real spikeline-gateways on it: one plaintext, one
+// with TLS (a throwaway CA made by the openssl CLI, test_certs.h). Latency: requests paced at
+// --rate, one at a time, the seven ways interleaved in rounds (native client; REST JSON, REST
+// binary and gRPC, each plaintext and over TLS on a kept-alive connection), p50/p99. Rate:
+// Debian's `hey` against REST JSON on the trivial model.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -21,6 +23,7 @@
 #include "gateway/inference.grpc.pb.h"
 #include "tests/e2e/cluster.h"
 #include "tests/gateway/gateway_harness.h"
+#include "tests/gateway/test_certs.h"
 
 namespace spikeline::testing {
 namespace {
@@ -65,18 +68,28 @@ int run(int n, int rate, int hey_seconds) {
     if (!cluster.deploy(m).isOk()) return std::cerr << "deploy " << m << "\n", 1;
   }
   const Topology topology = loadModel(fmnist);
-  GatewayProcess gw;
+  TestCerts certs(cluster.dir() / "tls");
+  if (!certs.makeCa() || !certs.issue("server", true, 1)) return std::cerr << certs.log(), 1;
+  GatewayProcess gw, gw_tls;
   std::vector<std::string> models{fmnist.string(), trivial.string()};
   if (!gw.start(cluster.broker().bind(), cluster.broker().pub(), models,
                 cluster.dir() / "gw.log")) {
     return std::cerr << "gateway: " << gw.log() << "\n", 1;
   }
-  if (!waitFor(
-          [&] { return curl(cluster.dir(), {}, gw.http() + "/v2/health/ready").status == 200; },
-          20'000)) {
-    return std::cerr << "not ready: "
-                     << curl(cluster.dir(), {}, gw.http() + "/v2/health/ready").body << "\n",
-           1;
+  if (!gw_tls.start(cluster.broker().bind(), cluster.broker().pub(), models,
+                    cluster.dir() / "gw_tls.log",
+                    {"--tls-cert", certs.path("server.crt").string(), "--tls-key",
+                     certs.path("server.key").string(), "--tls-dir", cluster.dir().string()})) {
+    return std::cerr << "TLS gateway: " << gw_tls.log() << "\n", 1;
+  }
+  for (const GatewayProcess* g : {&gw, &gw_tls}) {
+    const std::vector<std::string> ca{"--cacert", certs.ca()};
+    if (!waitFor([&] { return curl(cluster.dir(), ca, g->http() + "/v2/health/ready").status == 200; },
+                 20'000)) {
+      return std::cerr << "not ready: "
+                       << curl(cluster.dir(), ca, g->http() + "/v2/health/ready").body << "\n",
+             1;
+    }
   }
   auto client = cluster.makeClient(topology);
   if (!client) return 1;
@@ -97,12 +110,19 @@ int run(int n, int rate, int hey_seconds) {
                                  .dump();
   const std::string bin_body =
       header + std::string(reinterpret_cast<const char*>(px.data()), px.size() * 4);
-  const std::string host = gw.http().substr(7, gw.http().rfind(':') - 7);
-  httplib::Client http(host, std::stoi(gw.http().substr(gw.http().rfind(':') + 1)));
-  http.set_keep_alive(true);
-  http.set_tcp_nodelay(true);
+  httplib::Client http(gw.http()), https(gw_tls.http());
+  https.set_ca_cert_path(certs.ca().c_str());
+  https.enable_server_certificate_verification(true);
+  for (httplib::Client* c : {&http, &https}) {
+    c->set_keep_alive(true);
+    c->set_tcp_nodelay(true);
+  }
   auto stub = inference::GRPCInferenceService::NewStub(
       grpc::CreateChannel(gw.grpc(), grpc::InsecureChannelCredentials()));
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = broker::testing::readText(certs.path("ca.crt"));
+  auto stub_tls = inference::GRPCInferenceService::NewStub(
+      grpc::CreateChannel(gw_tls.grpc(), grpc::SslCredentials(ssl)));
   inference::ModelInferRequest greq;
   greq.set_model_name("fmnist-bench");
   auto* in = greq.add_inputs();
@@ -111,39 +131,44 @@ int run(int n, int rate, int hey_seconds) {
   for (int64_t dim : {1, 28, 28}) in->add_shape(dim);
   greq.add_raw_input_contents(std::string(reinterpret_cast<const char*>(px.data()), px.size() * 4));
 
-  const char* names[4] = {"native client", "REST JSON", "REST binary", "gRPC"};
+  constexpr int kModes = 7;
+  const char* names[kModes] = {"native client", "REST JSON",   "REST binary",   "gRPC",
+                               "REST JSON TLS", "REST binary TLS", "gRPC TLS"};
   auto once = [&](int mode) -> bool {
+    httplib::Client& h = mode < 4 ? http : https;
+    auto& g = mode < 4 ? stub : stub_tls;
     switch (mode) {
       case 0:
         return client->submit(topology.model, image, client::deadlineAfterMs(*clock, 5000))
             .get()
             .isOk();
-      case 1: {
-        auto r = http.Post("/v2/models/fmnist-bench/infer", json_body, "application/json");
+      case 1:
+      case 4: {
+        auto r = h.Post("/v2/models/fmnist-bench/infer", json_body, "application/json");
         return r && r->status == 200;
       }
-      case 2: {
-        httplib::Headers h{{"Inference-Header-Content-Length", std::to_string(header.size())}};
-        auto r =
-            http.Post("/v2/models/fmnist-bench/infer", h, bin_body, "application/octet-stream");
+      case 2:
+      case 5: {
+        httplib::Headers hd{{"Inference-Header-Content-Length", std::to_string(header.size())}};
+        auto r = h.Post("/v2/models/fmnist-bench/infer", hd, bin_body, "application/octet-stream");
         return r && r->status == 200;
       }
       default: {
         grpc::ClientContext ctx;
         inference::ModelInferResponse resp;
-        return stub->ModelInfer(&ctx, greq, &resp).ok();
+        return g->ModelInfer(&ctx, greq, &resp).ok();
       }
     }
   };
-  for (int mode = 0; mode < 4; ++mode) {  // warm-up: connections, first credit
+  for (int mode = 0; mode < kModes; ++mode) {  // warm-up: connections, handshakes, first credit
     for (int i = 0; i < 20; ++i) (void)once(mode);
   }
-  std::vector<double> lat[4];
-  int failures[4] = {0, 0, 0, 0};
+  std::vector<double> lat[kModes];
+  int failures[kModes] = {};
   const auto gap = std::chrono::microseconds(1'000'000 / rate);
   auto next = Clk::now();
   for (int i = 0; i < n; ++i) {
-    for (int mode = 0; mode < 4; ++mode) {
+    for (int mode = 0; mode < kModes; ++mode) {
       std::this_thread::sleep_until(next);
       next += gap;
       const auto t0 = Clk::now();
@@ -154,10 +179,16 @@ int run(int n, int rate, int hey_seconds) {
   std::printf(
       "| path | n | p50 us | p99 us | added p50 us | added p99 us | failures "
       "|\n|---|---|---|---|---|---|---|\n");
-  for (int mode = 0; mode < 4; ++mode) {
+  for (int mode = 0; mode < kModes; ++mode) {
     std::printf("| %s | %zu | %.0f | %.0f | %.0f | %.0f | %d |\n", names[mode], lat[mode].size(),
                 pct(lat[mode], 0.5), pct(lat[mode], 0.99), pct(lat[mode], 0.5) - pct(lat[0], 0.5),
                 pct(lat[mode], 0.99) - pct(lat[0], 0.99), failures[mode]);
+  }
+  // What TLS adds: each protocol over TLS minus the same protocol in plaintext, same rounds.
+  for (int mode = 1; mode < 4; ++mode) {
+    std::printf("TLS adds to %s: p50 %+.0f us, p99 %+.0f us\n", names[mode],
+                pct(lat[mode + 3], 0.5) - pct(lat[mode], 0.5),
+                pct(lat[mode + 3], 0.99) - pct(lat[mode], 0.99));
   }
   // The protocols' own floor on this machine: a liveness call through the same HTTP connection
   // and gRPC channel (no parsing, no pipeline), paced like the requests above.

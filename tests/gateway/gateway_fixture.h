@@ -68,14 +68,17 @@ class GatewayE2ETest : public ::testing::Test {
     return cluster_.routedAs(kGatewayModel, {{"encoder", 1}, {"features", 1}, {"classifier", 1}});
   }
   HttpReply get(const std::string& path, const std::vector<std::string>& extra = {}) {
-    return curl(cluster_.dir(), extra, gateway_.http() + path);
+    std::vector<std::string> args = curl_defaults_;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return curl(cluster_.dir(), args, gateway_.http() + path);
   }
   HttpReply post(const std::string& path, const std::string& body,
                  std::vector<std::string> extra = {}) {
     const auto file = cluster_.dir() / "req.bin";
     std::ofstream(file, std::ios::binary) << body;
-    std::vector<std::string> args{
-        "-X", "POST", "--data-binary", "@" + file.string(), "-H", "Content-Type: application/json"};
+    std::vector<std::string> args = curl_defaults_;
+    args.insert(args.end(), {"-X", "POST", "--data-binary", "@" + file.string(), "-H",
+                             "Content-Type: application/json"});
     args.insert(args.end(), extra.begin(), extra.end());
     return curl(cluster_.dir(), args, gateway_.http() + path);
   }
@@ -121,6 +124,7 @@ class GatewayE2ETest : public ::testing::Test {
   std::filesystem::path model_path_;
   Topology topology_;
   GatewayProcess gateway_;
+  std::vector<std::string> curl_defaults_;  // before every get/post's own (e.g. --cacert FILE)
   std::unique_ptr<client::Client> client_;
   std::unique_ptr<hal::Backend> cpu_;
   std::unique_ptr<workers::Monolith> mono_;  // after cpu_: destroyed first

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -48,7 +49,8 @@ inline HttpReply curl(const std::filesystem::path& dir, const std::vector<std::s
 class GatewayProcess {
  public:
   // Starts the gateway against the broker, serving `models` (YAML paths); ports 0 (any free);
-  // `extra` arguments appended (e.g. --api-keys FILE). False when it did not print READY.
+  // `extra` arguments appended (e.g. --api-keys FILE; with --tls-cert, http() is https://).
+  // False when it did not print READY.
   bool start(const std::string& broker, const std::string& pub,
              const std::vector<std::string>& models, const std::filesystem::path& log,
              const std::vector<std::string>& extra = {}) {
@@ -67,11 +69,12 @@ class GatewayProcess {
     const std::string ready = child_.waitReady(20'000);  // "http=H:P grpc=H:P"
     const size_t h = ready.find("http="), g = ready.find(" grpc=");
     if (h == std::string::npos || g == std::string::npos) return false;
-    http_ = "http://" + ready.substr(h + 5, g - h - 5);
+    const bool tls = std::find(extra.begin(), extra.end(), "--tls-cert") != extra.end();
+    http_ = (tls ? "https://" : "http://") + ready.substr(h + 5, g - h - 5);
     grpc_ = ready.substr(g + 6);
     return true;
   }
-  const std::string& http() const { return http_; }
+  const std::string& http() const { return http_; }  // "http[s]://HOST:PORT"
   const std::string& grpc() const { return grpc_; }
   std::string log() const { return broker::testing::readText(log_); }
   ChildProcess& child() { return child_; }
