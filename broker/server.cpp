@@ -56,6 +56,7 @@ Status runBroker(const ServerOptions& options, Store& store, const Clock& clock,
     pub.set(zmq::sockopt::linger, 0);
     router.set(zmq::sockopt::router_handover, 1);
     router.set(zmq::sockopt::maxmsgsize, kMaxControlFrameBytes);
+    pub.set(zmq::sockopt::maxmsgsize, kMaxControlFrameBytes);  // inbound: subscriptions only
     router.bind(options.bind);
     pub.bind(options.pub);
   } catch (const zmq::error_t& e) {
