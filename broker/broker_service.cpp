@@ -224,6 +224,9 @@ Status BrokerService::restore(Outbox& out) {
 void BrokerService::onMessage(const std::string& peer, const Parts& parts, Outbox& out) {
   State& s = *s_;
   if (parts.empty()) return;
+  // Worker messages are exempt: admin traffic must never starve a heartbeat (docs/security.md).
+  const bool from_worker = parts[0] == kTagWire || parts[0] == kTagInjected;
+  if (!from_worker && !admitAdmin(s, peer, parts, out)) return;
   if (parts[0] == kTagAdmin) {
     handleAdmin(s, peer, parts, out);
     return;
