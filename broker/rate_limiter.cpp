@@ -5,12 +5,21 @@
 #include <cmath>
 
 namespace spikeline::broker {
+namespace {
+
+constexpr int64_t kMaxIntervalNs = 31'536'000'000'000'000;      // a year
+constexpr int64_t kMaxToleranceNs = 3'153'600'000'000'000'000;  // 100 years
+
+}  // namespace
 
 RateLimiter::RateLimiter(RateLimit limit) : limit_(limit) {
   if (limit_.per_second <= 0) return;
   assert(limit_.burst >= 1 && limit_.max_peers >= 1 && limit_.per_second <= 1e9);
-  interval_ns_ = std::max<int64_t>(1, std::llround(1e9 / limit_.per_second));
-  tolerance_ns_ = int64_t(limit_.burst - 1) * interval_ns_;
+  // Bounded so that times stay far from int64 overflow whatever the flags say (a year, 100 years).
+  interval_ns_ = std::max<int64_t>(
+      1, std::llround(std::min(1e9 / limit_.per_second, double(kMaxIntervalNs))));
+  tolerance_ns_ = static_cast<int64_t>(
+      std::min(double(limit_.burst - 1) * double(interval_ns_), double(kMaxToleranceNs)));
 }
 
 Admission RateLimiter::take(Bucket& b, int64_t now_ns) {
