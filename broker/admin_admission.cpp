@@ -102,9 +102,10 @@ bool admitAdmin(BrokerService::State& s, const std::string& peer, const Parts& p
   if (a.allowed) return true;
   const RateLimit& l = s.admin_limiter.limit();
   const int64_t retry_ms = (a.retry_after_ns + 999'999) / 1'000'000;
-  const std::string limit = a.shared ? fmt::format("{} (shared by new connections beyond {} "
-                                                   "tracked)",
-                                                   limitText(l), l.max_peers)
+  const std::string limit = a.shared ? fmt::format(
+                                           "{} (shared by new connections beyond {} "
+                                           "tracked)",
+                                           limitText(l), l.max_peers)
                                      : limitText(l);
   Parts reply = errorReply(requestId(parts),
                            resourceExhausted(fmt::format("admin rate limit exceeded: {}; retry "
@@ -116,10 +117,11 @@ bool admitAdmin(BrokerService::State& s, const std::string& peer, const Parts& p
   out.to_peers.emplace_back(peer, std::move(reply));
   if (s.options.metrics != nullptr) countRateLimited(*s.options.metrics, "admin");
   if (a.log) {
-    spdlog::warn("admin rate limit: refused {} request(s) from connection '{}' ({}); logged at "
-                 "most once per {} s per connection",
-                 a.refused_since_log, a.shared ? "new connections" : printablePeer(peer), limit,
-                 l.log_period_ns / 1'000'000'000);
+    spdlog::warn(
+        "admin rate limit: refused {} request(s) from connection '{}' ({}); logged at "
+        "most once per {} s per connection",
+        a.refused_since_log, a.shared ? "new connections" : printablePeer(peer), limit,
+        l.log_period_ns / 1'000'000'000);
   }
   return false;
 }

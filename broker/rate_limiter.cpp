@@ -16,8 +16,8 @@ RateLimiter::RateLimiter(RateLimit limit) : limit_(limit) {
   if (limit_.per_second <= 0) return;
   assert(limit_.burst >= 1 && limit_.max_peers >= 1 && limit_.per_second <= 1e9);
   // Bounded so that times stay far from int64 overflow whatever the flags say (a year, 100 years).
-  interval_ns_ = std::max<int64_t>(
-      1, std::llround(std::min(1e9 / limit_.per_second, double(kMaxIntervalNs))));
+  interval_ns_ =
+      std::max<int64_t>(1, std::llround(std::min(1e9 / limit_.per_second, double(kMaxIntervalNs))));
   tolerance_ns_ = static_cast<int64_t>(
       std::min(double(limit_.burst - 1) * double(interval_ns_), double(kMaxToleranceNs)));
 }

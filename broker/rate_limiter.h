@@ -1,9 +1,10 @@
 // RateLimiter: a token bucket per peer (a ZeroMQ routing id, i.e. one connection) deciding
 // whether the broker serves a request now. Kept as the bucket's "theoretical arrival time" (GCRA,
-// the same decisions as a token bucket) in integer nanoseconds, so no rounding drifts. Time is passed in (monotonic ns): it never sleeps or
-// reads a clock. At most `max_peers` buckets are kept; idle ones are forgotten, and when every
-// kept bucket is busy, new peers share one bucket, so a flood of new identities costs bounded
-// memory. Owns its buckets. Thread safety: none (the broker loop's thread only).
+// the same decisions as a token bucket) in integer nanoseconds, so no rounding drifts. Time is
+// passed in (monotonic ns): it never sleeps or reads a clock. At most `max_peers` buckets are kept;
+// idle ones are forgotten, and when every kept bucket is busy, new peers share one bucket, so a
+// flood of new identities costs bounded memory. Owns its buckets. Thread safety: none (the broker
+// loop's thread only).
 #pragma once
 
 #include <cstddef>
@@ -15,8 +16,8 @@
 namespace spikeline::broker {
 
 struct RateLimit {
-  double per_second = 50;  // requests a second, sustained; <= 0 = no limit. Default: 50
-  uint32_t burst = 100;    // requests served at once after a quiet spell (>= 1). Default: 100
+  double per_second = 50;   // requests a second, sustained; <= 0 = no limit. Default: 50
+  uint32_t burst = 100;     // requests served at once after a quiet spell (>= 1). Default: 100
   size_t max_peers = 4096;  // buckets kept; beyond, new peers share one bucket. Default: 4096
   // A refused peer is logged at most once per period. Default: 10 s
   int64_t log_period_ns = 10'000'000'000;

@@ -89,7 +89,8 @@ struct BrokerService::State {
 Parts okReply(uint64_t id, const std::string& fields_json, Parts attachments = {});
 Parts errorReply(uint64_t id, const Status& status);
 
-// Charges a message that is not a worker's (admin, unknown tags) to `peer`'s admin bucket. False
+// Charges a message that is not a worker's (admin, unknown tags or shapes, undecodable worker
+// messages) to `peer`'s admin bucket. False
 // when over the limit: then it has answered resource_exhausted (under the request's id, with
 // "retry_after_ms"), counted it, and logged the peer (once per log period).
 bool admitAdmin(BrokerService::State& s, const std::string& peer, const Parts& parts, Outbox& out);

@@ -48,7 +48,9 @@ class AdminClientImpl final : public AdminClient {
         id = ++next_id_;
         request["id"] = id;
         parts[1] = request.dump();
-        if (!detail::sendParts(socket_, parts)) return unavailable("cannot queue request to broker");
+        if (!detail::sendParts(socket_, parts)) {
+          return unavailable("cannot queue request to broker");
+        }
       }
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                       deadline - std::chrono::steady_clock::now())

@@ -256,7 +256,8 @@ TEST(BrokerAdminRateTest, AFloodGetsResourceExhaustedWhileOthersAndHeartbeatsAre
     if (i % 100 == 0) {  // a heartbeat every 100 requests, as the flood goes on
       service.onMessage("w0", {kTagWire, encoded(wire::Heartbeat{WorkerId{"w0"}, i, 0.0f, {}, {}})},
                         out);
-      heartbeats_refused += out.to_peers.size() > 1 ? 1 : 0;  // a heartbeat is answered only on error
+      // A heartbeat is answered only on error.
+      heartbeats_refused += out.to_peers.size() > 1 ? 1 : 0;
       // Another connection is served meanwhile.
       service.onMessage("other", {kTagAdmin, json{{"op", "workers"}, {"id", i}}.dump()}, out);
       const json workers = json::parse(out.to_peers.back().second[1]);
@@ -281,6 +282,45 @@ TEST(BrokerAdminRateTest, AFloodGetsResourceExhaustedWhileOthersAndHeartbeatsAre
   // The token that came at 1 s is served (and refused for its tag), the rest are over the limit.
   EXPECT_EQ(bogus["invalid_argument"], 1);
   EXPECT_EQ(bogus["resource_exhausted"], 9);
+}
+
+// Undecodable "worker" messages come from no worker: they are charged like admin traffic, so a
+// garbage flood is answered without a log line each, while a real heartbeat is never charged.
+TEST(BrokerAdminRateTest, GarbageWorkerMessagesAreChargedLikeAdminTraffic) {
+  testing::FakeStore store;
+  spikeline::testing::FakeClock clock;
+  ServiceOptions options;
+  options.admin_rate.per_second = 10;
+  options.admin_rate.burst = 5;
+  BrokerService service(store, clock, options);
+  Outbox out;
+  ASSERT_OK(service.restore(out));
+  std::map<std::string, int> codes;
+  for (int i = 0; i < 50; ++i) {
+    out = Outbox{};
+    service.onMessage("garbage", {kTagWire, "not capnp"}, out);
+    service.onMessage("garbage", {kTagWire}, out);  // wrong shape
+    for (const auto& [to, parts] : out.to_peers) {
+      ++codes[json::parse(parts[1])["code"].get<std::string>()];
+    }
+  }
+  EXPECT_EQ(codes["invalid_argument"], 5);
+  EXPECT_EQ(codes["resource_exhausted"], 95);
+  wire::RegisterWorker r;
+  r.worker = WorkerId{"w0"};
+  r.capacity = 4;
+  r.data_endpoint = "tcp://w0:1";
+  for (int i = 0; i < 50; ++i) {
+    out = Outbox{};
+    service.onMessage("w0", {kTagWire, encoded(r)}, out);
+    service.onMessage("w0", {kTagWire, encoded(wire::Heartbeat{WorkerId{"w0"}, 1, 0.0f, {}, {}})},
+                      out);
+    for (const auto& [to, parts] : out.to_peers) {
+      if (parts[0] == kTagReply) {
+        EXPECT_NE(json::parse(parts[1])["code"], "resource_exhausted");
+      }
+    }
+  }
 }
 
 }  // namespace
