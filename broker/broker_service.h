@@ -30,7 +30,7 @@ struct ServiceOptions {
   int64_t republish_interval_ns = 1'000'000'000;  // routes re-sent on PUB. Default: 1 s
   int64_t store_retry_interval_ns = 200'000'000;  // catch-up attempts; pings every 5x. Default: 200 ms
   size_t max_pending_events = 10000;              // kept while the store is away
-  // Admin requests (and messages with an unknown tag) per connection; worker messages (register,
+  // Admin requests (and messages no worker sends) per connection; worker messages (register,
   // heartbeat, deregister, fault, injected) are never limited (docs/security.md says why).
   // Default: 50/s, burst 100, 4096 connections tracked.
   RateLimit admin_rate;

@@ -30,7 +30,7 @@ struct BrokerService::State {
   const Clock& clock;
   ServiceOptions options;
   HealthTracker health;
-  RateLimiter admin_limiter;  // admin requests (and unknown tags) per connection
+  RateLimiter admin_limiter;  // admin requests (and messages no worker sends) per connection
   std::map<ModelRef, StoredModel> models;
   std::map<std::string, WorkerInfo> workers;
   // A worker's session: the ROUTER connection (routing id) its accepted registration came
