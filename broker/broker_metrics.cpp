@@ -20,6 +20,7 @@ constexpr const char* kWorkers = "spikeline_broker_workers";
 constexpr const char* kProblems = "spikeline_broker_placement_problems";
 constexpr const char* kFallbackReplicas = "spikeline_broker_fallback_replicas";
 constexpr const char* kFallbacks = "spikeline_broker_fallbacks_total";
+constexpr const char* kRateLimited = "spikeline_broker_rate_limited_total";
 
 // Event kinds the broker records (broker/README.md); anything else counts as "other" so the
 // label stays bounded.
@@ -52,9 +53,13 @@ void declareBrokerMetrics(metrics::MetricsRegistry& r) {
             "backend.");
   r.declare(kFallbacks, MetricType::kCounter,
             "Backend fallbacks: serving replicas moved onto a fallback backend.");
+  r.declare(kRateLimited, MetricType::kCounter,
+            "Requests refused with resource_exhausted by a per-connection rate limit, by limit "
+            "(\"admin\": the broker's admin port).");
   for (const char* c : {kRouteChanges, kFailovers, kDeploys, kUndeploys, kFallbacks}) {
     r.setTotal(c, {}, 0);
   }
+  r.setTotal(kRateLimited, {{"limit", "admin"}}, 0);
 }
 
 void countBrokerEvent(metrics::MetricsRegistry& r, const BrokerEvent& e) {
@@ -70,6 +75,10 @@ void countBrokerEvent(metrics::MetricsRegistry& r, const BrokerEvent& e) {
   if (e.kind == "unplaced" || e.kind == "degraded") {
     r.increment(kPlacementFailures, {{"kind", e.kind}});
   }
+}
+
+void countRateLimited(metrics::MetricsRegistry& r, const std::string& limit) {
+  r.increment(kRateLimited, {{"limit", limit}});
 }
 
 std::map<std::string, size_t> workersByState(const std::map<std::string, WorkerInfo>& workers,

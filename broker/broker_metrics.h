@@ -18,6 +18,8 @@ namespace spikeline::broker {
 void declareBrokerMetrics(metrics::MetricsRegistry& registry);
 // Counts one recorded event: spikeline_broker_events_total{kind} and its dedicated counter.
 void countBrokerEvent(metrics::MetricsRegistry& registry, const BrokerEvent& event);
+// One request refused by a rate limit: spikeline_broker_rate_limited_total{limit}.
+void countRateLimited(metrics::MetricsRegistry& registry, const std::string& limit);
 // Workers by state: "serving" (routed), "standby", "idle" (up, no pool) and "down"; every state
 // is present (0 when none).
 std::map<std::string, size_t> workersByState(const std::map<std::string, WorkerInfo>& workers,

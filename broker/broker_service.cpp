@@ -224,6 +224,10 @@ Status BrokerService::restore(Outbox& out) {
 void BrokerService::onMessage(const std::string& peer, const Parts& parts, Outbox& out) {
   State& s = *s_;
   if (parts.empty()) return;
+  // Worker messages are exempt: admin traffic must never starve a heartbeat (docs/security.md).
+  const bool worker_shaped = (parts[0] == kTagWire && parts.size() >= 2 && parts.size() <= 3) ||
+                             parts[0] == kTagInjected;
+  if (!worker_shaped && !admitAdmin(s, peer, parts, out)) return;
   if (parts[0] == kTagAdmin) {
     handleAdmin(s, peer, parts, out);
     return;
@@ -241,6 +245,8 @@ void BrokerService::onMessage(const std::string& peer, const Parts& parts, Outbo
   }
   auto msg = wire::decode({reinterpret_cast<const uint8_t*>(parts[1].data()), parts[1].size()});
   if (!msg) {
+    // No worker sends these: charged like admin traffic, so garbage cannot flood the log.
+    if (!admitAdmin(s, peer, parts, out)) return;
     spdlog::warn("malformed worker message: {}", msg.status().toString());
     out.to_peers.emplace_back(peer, errorReply(0, msg.status()));
     return;

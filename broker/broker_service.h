@@ -14,6 +14,7 @@
 
 #include "broker/agent/protocol.h"
 #include "broker/health_tracker.h"
+#include "broker/rate_limiter.h"
 #include "broker/state.h"
 #include "broker/store.h"
 #include "core/clock.h"
@@ -29,6 +30,10 @@ struct ServiceOptions {
   int64_t republish_interval_ns = 1'000'000'000;  // routes re-sent on PUB. Default: 1 s
   int64_t store_retry_interval_ns = 200'000'000;  // catch-up attempts; pings every 5x. Default: 200 ms
   size_t max_pending_events = 10000;              // kept while the store is away
+  // Admin requests (and messages no worker sends) per connection; worker messages (register,
+  // heartbeat, deregister, fault, injected) are never limited (docs/security.md says why).
+  // Default: 50/s, burst 100, 4096 connections tracked.
+  RateLimit admin_rate;
   // Where events are counted and state gauges set (broker_metrics.h); borrowed, may be null.
   metrics::MetricsRegistry* metrics = nullptr;
   // With CURVE on (docs/decisions/0010) every worker must register its data port's public key,

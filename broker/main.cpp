@@ -53,6 +53,19 @@ int main(int argc, char** argv) {
   app.add_option("--liveness", liveness, "Missed heartbeats before a worker is down")
       ->check(CLI::Range(1u, 1000u))
       ->capture_default_str();
+  spikeline::broker::RateLimit& admin_rate = options.service.admin_rate;
+  app.add_option("--admin-rate", admin_rate.per_second,
+                 "admin requests per second per connection, sustained (0 = no limit)")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  app.add_option("--admin-burst", admin_rate.burst,
+                 "admin requests per connection served at once after a quiet spell")
+      ->check(CLI::Range(1u, 1'000'000u))
+      ->capture_default_str();
+  app.add_option("--admin-connections", admin_rate.max_peers,
+                 "connections whose admin rate is tracked; beyond, new ones share one limit")
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}))
+      ->capture_default_str();
   app.add_option("--metrics", metrics, "serve /metrics, /live, /ready on HOST:PORT (default: off)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   spikeline::transport::CurveFlags curve;

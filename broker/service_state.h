@@ -13,6 +13,7 @@
 
 #include "broker/broker_service.h"
 #include "broker/placement.h"
+#include "broker/rate_limiter.h"
 #include "wire/control.h"
 
 namespace spikeline::broker {
@@ -22,12 +23,14 @@ struct BrokerService::State {
       : store(store_in),
         clock(clock_in),
         options(options_in),
-        health(clock_in, options_in.health) {}
+        health(clock_in, options_in.health),
+        admin_limiter(options_in.admin_rate) {}
 
   Store& store;
   const Clock& clock;
   ServiceOptions options;
   HealthTracker health;
+  RateLimiter admin_limiter;  // admin requests (and messages no worker sends) per connection
   std::map<ModelRef, StoredModel> models;
   std::map<std::string, WorkerInfo> workers;
   // A worker's session: the ROUTER connection (routing id) its accepted registration came
@@ -85,6 +88,12 @@ struct BrokerService::State {
 // ["reply", {"id": id, "ok": true, ...fields}] / {"ok": false, "code", "message"}.
 Parts okReply(uint64_t id, const std::string& fields_json, Parts attachments = {});
 Parts errorReply(uint64_t id, const Status& status);
+
+// Charges a message that is not a worker's (admin, unknown tags or shapes, undecodable worker
+// messages) to `peer`'s admin bucket. False
+// when over the limit: then it has answered resource_exhausted (under the request's id, with
+// "retry_after_ms"), counted it, and logged the peer (once per log period).
+bool admitAdmin(BrokerService::State& s, const std::string& peer, const Parts& parts, Outbox& out);
 
 // Handles ["admin", request JSON, attachments...] from `peer`. Every request is answered at once,
 // except `fault`, answered when the worker does (onInjectResult) or after kFaultAnswerNs.

@@ -1,5 +1,6 @@
 #include "hal/stage_program.h"
 
+#include <algorithm>
 #include <string>
 
 namespace spikeline::hal {
@@ -40,6 +41,20 @@ Result<std::vector<int>> resolveSources(const std::vector<OperatorSpec>& ops, si
   return sources;
 }
 
+// The dense element type `op` takes: float32 in float32 precision; int32 (activations at
+// 2^-frac_bits) in fixed precision, where encoders also quantise float32 themselves. Every backend
+// checks the same per op (hal/cpu/kernel.h checkInputs, chip_io.h, cuda_ops_run.cpp).
+bool takesDenseType(const OperatorSpec& op, DType t) {
+  if (op.precision == Precision::kFloat32) return t == DType::kFloat32;
+  return t == DType::kInt32 || op.kind.rfind("encode_", 0) == 0;
+}
+
+std::string denseTypeWanted(const OperatorSpec& op) {
+  if (op.precision == Precision::kFloat32) return "float32 values (float32 precision)";
+  std::string s = "int32 values at 2^-" + std::to_string(op.frac_bits) + " (fixed precision";
+  return s + (op.kind.rfind("encode_", 0) == 0 ? ") or float32 values" : ")");
+}
+
 }  // namespace
 
 Result<std::unique_ptr<StageProgram>> StageProgram::compile(Backend& backend,
@@ -78,8 +93,7 @@ Result<std::unique_ptr<StageProgram>> StageProgram::compile(Backend& backend,
   return p;
 }
 
-Result<Tensor> StageProgram::run(const Tensor& input, const RunContext& ctx) const {
-  // Checked before any compute: a frame that does not fit the model must cost nothing.
+Status StageProgram::checkInput(const Tensor& input, const RunContext& ctx) const {
   if (tensorShape(input) != input_.shape) {
     return invalidArgument("stage input: shape " + tensorShape(input).toString() + ", expected " +
                            input_.shape.toString());
@@ -90,12 +104,35 @@ Result<Tensor> StageProgram::run(const Tensor& input, const RunContext& ctx) con
                            (kind == ValueKind::kSpikes ? "spikes" : "dense values") + ", expected " +
                            (input_.kind == ValueKind::kSpikes ? "spikes" : "dense values"));
   }
+  // Precision: dense values must be of the element type every op reading the stage input takes.
+  // Each backend refuses a wrong one too, but only when that op runs: an op reading the stage
+  // input late (a residual join) would refuse it after the ops before it computed. The wire
+  // carries no fixed-point scale: int32 values are at the model's frac_bits (docs/limits.md).
+  if (const auto* dense = std::get_if<DenseTensor>(&input)) {
+    for (size_t i = 0; i < compiled_.size(); ++i) {
+      const OperatorSpec& op = compiled_[i]->spec();
+      const bool reads_input =
+          std::find(sources_[i].begin(), sources_[i].end(), -1) != sources_[i].end();
+      if (!reads_input || takesDenseType(op, dense->dtype())) continue;
+      return invalidArgument(
+          std::string("stage input: ") +
+          (dense->dtype() == DType::kFloat32 ? "float32 values" : "int32 values") + ", op '" +
+          op.name + "' (" + std::string(precisionName(op.precision)) + ") takes " +
+          denseTypeWanted(op));
+    }
+  }
   // T is the model's, or 1 for dense values that hold for every step (a static image, logits).
   const uint32_t steps = tensorTimesteps(input);
   if (ctx.timesteps != 0 && steps != ctx.timesteps && !(steps == 1 && kind == ValueKind::kDense)) {
     return invalidArgument("stage input: T " + std::to_string(steps) + ", the model runs T " +
                            std::to_string(ctx.timesteps));
   }
+  return Status::ok();
+}
+
+Result<Tensor> StageProgram::run(const Tensor& input, const RunContext& ctx) const {
+  // Checked before any compute: a frame that does not fit the model must cost nothing.
+  SPIKELINE_RETURN_IF_ERROR(checkInput(input, ctx));
   std::vector<Tensor> outputs(compiled_.size());
   for (size_t i = 0; i < compiled_.size(); ++i) {
     std::vector<const Tensor*> args;

@@ -38,7 +38,10 @@ class StageProgram {
                                                        std::vector<OperatorSpec> ops,
                                                        const StageInput& input);
 
-  // Runs one frame ([T, input shape]) through every op in order.
+  // Runs one frame ([T, input shape]) through every op in order. Before any op runs, a frame
+  // whose shape, kind (spikes or dense), T or dense element type (float32 or int32, as the ops
+  // reading the stage input take in their precision) is not the model's gets kInvalidArgument
+  // naming what it is and what was expected.
   Result<Tensor> run(const Tensor& input, const RunContext& ctx) const;
 
   const OperatorSignature& output() const { return signatures_.back(); }
@@ -46,6 +49,8 @@ class StageProgram {
 
  private:
   StageProgram(Backend& backend, StageInput input) : backend_(backend), input_(std::move(input)) {}
+  // run()'s checks of the frame against the model, before any op runs.
+  Status checkInput(const Tensor& input, const RunContext& ctx) const;
 
   Backend& backend_;
   StageInput input_;

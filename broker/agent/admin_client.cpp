@@ -1,6 +1,7 @@
 #include "broker/agent/admin_client.h"
 
 #include <chrono>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -33,13 +34,26 @@ class AdminClientImpl final : public AdminClient {
                           int timeout_ms) override {
     json request = json::parse(request_json, nullptr, false);
     if (!request.is_object()) return invalidArgument("admin request is not a JSON object");
-    const uint64_t id = ++next_id_;
+    uint64_t id = ++next_id_;
     request["id"] = id;
     Parts parts{kTagAdmin, request.dump()};
     parts.insert(parts.end(), attachments.begin(), attachments.end());
     if (!detail::sendParts(socket_, parts)) return unavailable("cannot queue request to broker");
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    // Set by a resource_exhausted reply with retry_after_ms that fits in the timeout.
+    bool retry = false;
+    auto retry_at = std::chrono::steady_clock::now();
     while (true) {
+      if (retry) {  // over the broker's rate limit: send again then
+        std::this_thread::sleep_until(retry_at);
+        retry = false;
+        id = ++next_id_;
+        request["id"] = id;
+        parts[1] = request.dump();
+        if (!detail::sendParts(socket_, parts)) {
+          return unavailable("cannot queue request to broker");
+        }
+      }
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                       deadline - std::chrono::steady_clock::now())
                       .count();
@@ -62,6 +76,17 @@ class AdminClientImpl final : public AdminClient {
       auto ok = reply.find("ok");
       if (ok == reply.end() || !ok->is_boolean() || !ok->get<bool>()) {
         auto code = reply.find("code");
+        auto after = reply.find("retry_after_ms");
+        if (code != reply.end() && *code == "resource_exhausted" && after != reply.end() &&
+            after->is_number_unsigned() && after->get<uint64_t>() < uint64_t(timeout_ms)) {
+          const auto at = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(after->get<uint64_t>());
+          if (at < deadline) {
+            retry = true;
+            retry_at = at;
+            continue;
+          }
+        }
         auto message = reply.find("message");
         return Status(
             statusCodeFromName(code != reply.end() && code->is_string() ? code->get<std::string>()

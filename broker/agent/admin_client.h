@@ -23,6 +23,8 @@ class AdminClient {
   // Sends `request_json` (an object with "op"; an "id" is added) and waits up to timeout_ms.
   // kDeadlineExceeded when the broker does not answer in time; when it answers "ok": false,
   // the Status carries the broker's code and message (e.g. kNotFound "unknown model x@1").
+  // A resource_exhausted reply with "retry_after_ms" (the broker's per-connection rate limit) is
+  // sent again after that long when it fits in timeout_ms, and returned otherwise.
   virtual Result<AdminReply> call(const std::string& request_json, const Parts& attachments,
                                   int timeout_ms) = 0;
 };

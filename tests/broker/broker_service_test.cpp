@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "broker/broker_metrics.h"
 #include "tests/broker/fake_store.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/status_matchers.h"
@@ -215,6 +216,111 @@ TEST_F(BrokerServiceTest, AdminTypeErrorsNameTheField) {
 TEST_F(BrokerServiceTest, UnknownTagGetsAnErrorReply) {
   send("peer", {"bogus", "x"});
   EXPECT_EQ(lastReply("peer")["code"], "invalid_argument");
+}
+
+// Issue 14: admin requests are limited per connection; every one is still answered, and the
+// workers' messages are never limited.
+TEST(BrokerAdminRateTest, AFloodGetsResourceExhaustedWhileOthersAndHeartbeatsAreServed) {
+  testing::FakeStore store;
+  spikeline::testing::FakeClock clock;
+  metrics::MetricsRegistry registry;
+  declareBrokerMetrics(registry);
+  ServiceOptions options;
+  options.health = HealthOptions{100 * kMs, 3};
+  options.admin_rate.per_second = 10;
+  options.admin_rate.burst = 5;
+  options.metrics = &registry;
+  BrokerService service(store, clock, options);
+  Outbox out;
+  ASSERT_OK(service.restore(out));
+  wire::RegisterWorker r;
+  r.worker = WorkerId{"w0"};
+  r.capacity = 4;
+  r.data_endpoint = "tcp://w0:1";
+  service.onMessage("w0", {kTagWire, encoded(r)}, out);
+
+  std::map<std::string, int> codes;
+  int heartbeats_refused = 0;
+  for (uint64_t i = 1; i <= 1000; ++i) {
+    out = Outbox{};
+    service.onMessage("flood", {kTagAdmin, json{{"op", "models"}, {"id", i}}.dump()}, out);
+    ASSERT_EQ(out.to_peers.size(), 1u) << "request " << i << " was not answered";
+    const json reply = json::parse(out.to_peers[0].second[1]);
+    ASSERT_EQ(reply["id"], i);  // under its own id, so the client matches it
+    ++codes[reply.value("code", std::string("ok"))];
+    if (i == 6) {  // 5 ms into the flood: the next token comes at 100 ms
+      EXPECT_EQ(reply["message"],
+                "admin rate limit exceeded: 10 requests/s per connection, burst 5; retry in 95 ms");
+      EXPECT_EQ(reply["retry_after_ms"], 95);
+    }
+    if (i % 100 == 0) {  // a heartbeat every 100 requests, as the flood goes on
+      service.onMessage("w0", {kTagWire, encoded(wire::Heartbeat{WorkerId{"w0"}, i, 0.0f, {}, {}})},
+                        out);
+      // A heartbeat is answered only on error.
+      heartbeats_refused += out.to_peers.size() > 1 ? 1 : 0;
+      // Another connection is served meanwhile.
+      service.onMessage("other", {kTagAdmin, json{{"op", "workers"}, {"id", i}}.dump()}, out);
+      const json workers = json::parse(out.to_peers.back().second[1]);
+      EXPECT_EQ(workers["ok"], true);
+      EXPECT_EQ(workers["workers"][0]["up"], true) << "w0 went down during the flood";
+    }
+    clock.advanceNs(kMs);  // 1000 requests a second
+  }
+  EXPECT_EQ(heartbeats_refused, 0);
+  // 5 at once, then one each 100 ms for the rest of the second the flood lasted.
+  EXPECT_EQ(codes["ok"], 5 + 9);
+  EXPECT_EQ(codes["resource_exhausted"], 1000 - 14);
+  EXPECT_EQ(registry.value("spikeline_broker_rate_limited_total", {{"limit", "admin"}}), 986);
+  // Messages with an unknown tag are charged to the same bucket (a refusal costs less than them).
+  std::map<std::string, int> bogus;
+  for (int i = 0; i < 10; ++i) {
+    out = Outbox{};
+    service.onMessage("flood", {"bogus", "x"}, out);
+    ASSERT_EQ(out.to_peers.size(), 1u);
+    ++bogus[json::parse(out.to_peers[0].second[1])["code"].get<std::string>()];
+  }
+  // The token that came at 1 s is served (and refused for its tag), the rest are over the limit.
+  EXPECT_EQ(bogus["invalid_argument"], 1);
+  EXPECT_EQ(bogus["resource_exhausted"], 9);
+}
+
+// Undecodable "worker" messages come from no worker: they are charged like admin traffic, so a
+// garbage flood is answered without a log line each, while a real heartbeat is never charged.
+TEST(BrokerAdminRateTest, GarbageWorkerMessagesAreChargedLikeAdminTraffic) {
+  testing::FakeStore store;
+  spikeline::testing::FakeClock clock;
+  ServiceOptions options;
+  options.admin_rate.per_second = 10;
+  options.admin_rate.burst = 5;
+  BrokerService service(store, clock, options);
+  Outbox out;
+  ASSERT_OK(service.restore(out));
+  std::map<std::string, int> codes;
+  for (int i = 0; i < 50; ++i) {
+    out = Outbox{};
+    service.onMessage("garbage", {kTagWire, "not capnp"}, out);
+    service.onMessage("garbage", {kTagWire}, out);  // wrong shape
+    for (const auto& [to, parts] : out.to_peers) {
+      ++codes[json::parse(parts[1])["code"].get<std::string>()];
+    }
+  }
+  EXPECT_EQ(codes["invalid_argument"], 5);
+  EXPECT_EQ(codes["resource_exhausted"], 95);
+  wire::RegisterWorker r;
+  r.worker = WorkerId{"w0"};
+  r.capacity = 4;
+  r.data_endpoint = "tcp://w0:1";
+  for (int i = 0; i < 50; ++i) {
+    out = Outbox{};
+    service.onMessage("w0", {kTagWire, encoded(r)}, out);
+    service.onMessage("w0", {kTagWire, encoded(wire::Heartbeat{WorkerId{"w0"}, 1, 0.0f, {}, {}})},
+                      out);
+    for (const auto& [to, parts] : out.to_peers) {
+      if (parts[0] == kTagReply) {
+        EXPECT_NE(json::parse(parts[1])["code"], "resource_exhausted");
+      }
+    }
+  }
 }
 
 }  // namespace

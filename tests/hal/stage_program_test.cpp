@@ -123,5 +123,41 @@ TEST(StageProgramTest, RefusesAFrameWhoseTOrKindIsNotTheModelsBeforeCompute) {
               HasSubstr("stage input: T 1, the model runs T 16"));
 }
 
+// Precision (issue 14): dense values of another element type than the ops reading the stage input
+// take are refused before any op runs, naming both, also when that op reads the input late.
+TEST(StageProgramTest, RefusesDenseValuesOfAnotherPrecisionBeforeCompute) {
+  auto cpu = std::move(makeCpuBackend({})).value();
+  const RunContext t2{1, 2};
+  const Tensor ints(DenseTensor(Shape{2}, 2, std::vector<int32_t>{717, 205, 717, 205}));
+  ASSERT_OK_AND_ASSIGN(auto f32,
+                       StageProgram::compile(*cpu, residualStage(), {Shape{2}, ValueKind::kDense}));
+  auto r = f32->run(ints, t2);
+  EXPECT_STATUS_CODE(r, StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("stage input: int32 values, op 'enc' (float32) takes float32 values "
+                        "(float32 precision)"));
+
+  // Fixed: the encoder quantises float32 itself, but the residual join reads the stage input too
+  // and takes int32 activations only. Without the check, enc, spk and fc would run first.
+  std::vector<OperatorSpec> ops = residualStage();
+  for (OperatorSpec& op : ops) op.precision = Precision::kFixed;
+  ops[3].inputs = {"fc", std::string(kStageInputName)};
+  ASSERT_OK_AND_ASSIGN(auto fixed, StageProgram::compile(*cpu, ops, {Shape{2}, ValueKind::kDense}));
+  auto f = fixed->run(floats(Shape{2}, 1, {0.7f, 0.2f}), t2);
+  EXPECT_STATUS_CODE(f, StatusCode::kInvalidArgument);
+  EXPECT_THAT(f.status().message(),
+              HasSubstr("stage input: float32 values, op 'res' (fixed) takes int32 values at "
+                        "2^-10 (fixed precision)"));
+  EXPECT_OK(fixed->run(ints, t2).status());
+
+  // An encoder alone takes either in fixed precision.
+  std::vector<OperatorSpec> encoded = residualStage();
+  for (OperatorSpec& op : encoded) op.precision = Precision::kFixed;
+  ASSERT_OK_AND_ASSIGN(auto front,
+                       StageProgram::compile(*cpu, encoded, {Shape{2}, ValueKind::kDense}));
+  EXPECT_OK(front->run(floats(Shape{2}, 1, {0.7f, 0.2f}), t2).status());
+  EXPECT_OK(front->run(ints, t2).status());
+}
+
 }  // namespace
 }  // namespace spikeline::hal

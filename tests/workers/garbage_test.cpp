@@ -143,6 +143,29 @@ TEST(GarbageTest, WrongInputShapeComesBackAsInvalidArgument) {
   EXPECT_OK(good.get());
 }
 
+// Precision (issue 14): a float32 model given int32 values gets invalid_argument naming both,
+// before any compute, once, and the worker keeps serving.
+TEST(GarbageTest, DenseValuesOfAnotherPrecisionComeBackAsInvalidArgument) {
+  PipelineFixture p;
+  p.startMonolithWorker({"--backend", "cpu"},
+                        SPIKELINE_SOURCE_DIR "/topology/models/fmnist_scnn_f32.yaml");
+  ASSERT_EQ(p.topology().precision, Precision::kFloat32);
+  auto bad = p.client().submit(p.topology().model,
+                               DenseTensor(Shape{1, 28, 28}, 1, std::vector<int32_t>(784, 512)),
+                               client::deadlineAfterMs(p.clock(), 10'000));
+  ASSERT_EQ(bad.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  const auto r = bad.get();
+  EXPECT_STATUS_CODE(r, StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find(
+                "stage input: int32 values, op 'encode' (float32) takes float32 values"),
+            std::string::npos)
+      << r.status();
+  auto good = p.client().submit(p.topology().model, imageInput(1),
+                                client::deadlineAfterMs(p.clock(), 10'000));
+  ASSERT_EQ(good.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  EXPECT_OK(good.get());
+}
+
 // The worker's own deadline check: a frame past its deadline gets an error reply to its reply-to
 // and `received` + `handed-on` upstream (its explicit outcome is given), not compute.
 TEST(DeadlineTest, WorkerRepliesDeadlineExceededToTheReplyAddress) {

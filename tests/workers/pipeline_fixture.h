@@ -83,17 +83,18 @@ class PipelineFixture {
     startClient(writeRoutes(stages, endpoints, 0, "routes-all"));
   }
 
-  // One worker in monolith mode serving the whole model.
-  void startMonolithWorker(const std::vector<std::string>& extra = {}) {
+  // One worker in monolith mode serving the whole model (`model_path`: its topology YAML).
+  void startMonolithWorker(const std::vector<std::string>& extra = {},
+                           const std::string& model_path = kModelPath) {
     const std::string routes = dir_ + "/routes-none.yaml";
-    std::ofstream(routes) << "topology: " << kModelPath << "\n";
+    std::ofstream(routes) << "topology: " << model_path << "\n";
     std::vector<std::string> argv{SPIKELINE_WORKER_BIN, "--routes", routes, "--monolith", "--name",
                                   "mono"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     const std::string ep = spawn("mono", argv);
     names_.push_back("mono");
     const std::string all = dir_ + "/routes-mono.yaml";
-    std::ofstream(all) << "topology: " << kModelPath << "\nstages:\n  encoder: [" << ep << "]\n";
+    std::ofstream(all) << "topology: " << model_path << "\nstages:\n  encoder: [" << ep << "]\n";
     startClient(all);
   }
 
