@@ -32,6 +32,7 @@ struct Run {
 
 Run runArm(const std::string& arm, double rate, double seconds, int busy_ms) {
   PipelineFixture p;
+  p.client_options.busy_liveness_timeout_ns = int64_t{busy_ms} * 1'000'000;
   p.start({{"encoder", 2, {}}, {"features", 2, {}}, {"classifier", 2, {}}},
           {"--backend", "cpu", "--busy-liveness-ms", std::to_string(busy_ms)});
   std::vector<Tensor> inputs;
