@@ -62,6 +62,8 @@ class DataSocketImpl final : public DataSocket {
       socket_.set(zmq::sockopt::router_handover, 1);
     } else {
       socket_.set(zmq::sockopt::immediate, 1);
+      socket_.set(zmq::sockopt::reconnect_ivl, o.reconnect_ivl_ms);
+      socket_.set(zmq::sockopt::reconnect_ivl_max, o.reconnect_ivl_max_ms);
     }
   }
 

@@ -47,14 +47,29 @@ Run runArm(const std::string& arm, double rate, double seconds, int busy_ms) {
     if (i == at && arm == "pause") p.worker("features-0").kill(SIGSTOP);
     if (i == resume && arm == "pause") p.worker("features-0").kill(SIGCONT);
   };
+  // Warm-up (not measured): every process past its first frames, every replica granting.
+  OpenLoopOptions warm;
+  warm.rate_per_s = rate / 2;
+  warm.count = static_cast<size_t>(rate / 4);
+  (void)runOpenLoop(p.client(), p.topology().model, inputs, warm);
+  const client::ClientStats before = p.client().stats();
   const OpenLoopRecord rec = runOpenLoop(p.client(), p.topology().model, inputs, o);
+  if (::getenv("CUSTODY_BENCH_WORST") != nullptr) {  // the 5 slowest, by submit time
+    std::vector<std::pair<double, size_t>> worst;
+    for (const auto& [index, ms] : rec.latency_of) worst.push_back({ms, index});
+    std::sort(worst.rbegin(), worst.rend());
+    for (size_t k = 0; k < std::min<size_t>(5, worst.size()); ++k) {
+      std::printf("  worst: %.1f ms, sent at %.0f ms (event at %.0f ms)\n", worst[k].first,
+                  1e3 * double(worst[k].second) / rate, 1e3 * double(at) / rate);
+    }
+  }
   Run r;
   r.p50 = quantile(rec.latency_ms, 0.50);
   r.p99 = quantile(rec.latency_ms, 0.99);
   r.max = quantile(rec.latency_ms, 1.0);
   r.lost = o.count - rec.ok_per_input.size();
   for (const auto& [id, n] : rec.callbacks) r.dup_delivered += n > 1 ? n - 1 : 0;
-  r.dup_dropped = p.client().stats().duplicates;
+  r.dup_dropped = p.client().stats().duplicates - before.duplicates;
   r.overloaded = static_cast<size_t>(rec.overloaded_retries);
   return r;
 }

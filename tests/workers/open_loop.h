@@ -29,6 +29,7 @@ struct OpenLoopRecord {
   std::map<StatusCode, int> errors;         // error outcomes (overloaded retries excluded)
   std::vector<std::string> error_messages;  // their messages, in arrival order
   std::vector<double> latency_ms;           // per ok input: first submit -> result
+  std::map<size_t, double> latency_of;      // the same, by input index
   int overloaded_retries = 0;
   bool timed_out = false;
 };
@@ -67,9 +68,11 @@ inline OpenLoopRecord runOpenLoop(client::Client& client, const ModelRef& model,
                         rec.results[index] = std::move(r->output);
                         rec.id_of[index] = id;
                         for (const auto& h : r->trace) rec.hops[index].push_back(h.hop);
-                        rec.latency_ms.push_back(
+                        const double ms =
                             std::chrono::duration<double, std::milli>(now - first_sent[index])
-                                .count());
+                                .count();
+                        rec.latency_ms.push_back(ms);
+                        rec.latency_of[index] = ms;
                         ++done;
                       }
                     } else if (r.status().code() == StatusCode::kOverloaded) {
