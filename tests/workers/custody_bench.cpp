@@ -5,6 +5,7 @@
 //   kill      kill -9 of features-0 after 1 s of load;
 //   pause     SIGSTOP of features-0 after 1 s of load, SIGCONT 3 s later.
 // Per run: p50 / p99 / max latency (first submission -> result, overloaded retries included),
+// the max of the requests sent from 100 ms before to 200 ms after the event (kill, pause, resume),
 // lost (error outcomes or no outcome), duplicates delivered (an id answered twice), duplicates
 // the client dropped (re-sends that turned out unneeded), overloaded refusals. Then the medians
 // of each arm over --reps. Not a ctest test (timings).
@@ -27,6 +28,8 @@ namespace {
 
 struct Run {
   double p50 = 0, p99 = 0, max = 0;
+  double event_max = 0;  // max latency of requests sent from 100 ms before to 200 ms after an
+                         // event (the kill, the pause, the resume): what the failure cost
   size_t lost = 0, dup_delivered = 0, dup_dropped = 0, overloaded = 0;
 };
 
@@ -53,6 +56,11 @@ Run runArm(const std::string& arm, double rate, double seconds, int busy_ms) {
   warm.count = static_cast<size_t>(rate / 4);
   (void)runOpenLoop(p.client(), p.topology().model, inputs, warm);
   const client::ClientStats before = p.client().stats();
+  if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {  // this VM is shared: say how busy
+    char load[64] = {0};
+    if (std::fgets(load, sizeof(load), f) != nullptr) std::printf("  loadavg %s", load);
+    std::fclose(f);
+  }
   const OpenLoopRecord rec = runOpenLoop(p.client(), p.topology().model, inputs, o);
   if (::getenv("CUSTODY_BENCH_WORST") != nullptr) {  // the 5 slowest, by submit time
     std::vector<std::pair<double, size_t>> worst;
@@ -67,6 +75,15 @@ Run runArm(const std::string& arm, double rate, double seconds, int busy_ms) {
   r.p50 = quantile(rec.latency_ms, 0.50);
   r.p99 = quantile(rec.latency_ms, 0.99);
   r.max = quantile(rec.latency_ms, 1.0);
+  const auto near = [&](size_t index, size_t event) {
+    const double dt_ms = 1e3 * (double(index) - double(event)) / rate;
+    return dt_ms >= -100 && dt_ms <= 200;
+  };
+  for (const auto& [index, ms] : rec.latency_of) {
+    if (near(index, at) || (arm == "pause" && near(index, resume))) {
+      r.event_max = std::max(r.event_max, ms);
+    }
+  }
   r.lost = o.count - rec.ok_per_input.size();
   for (const auto& [id, n] : rec.callbacks) r.dup_delivered += n > 1 ? n - 1 : 0;
   r.dup_dropped = p.client().stats().duplicates - before.duplicates;
@@ -80,20 +97,22 @@ double median(std::vector<double> v) {
 }
 
 void report(const std::string& arm, const std::vector<Run>& runs) {
-  std::vector<double> p50, p99, max, excess, lost, dupd, dropped, over;
+  std::vector<double> p50, p99, max, excess, event, lost, dupd, dropped, over;
   for (const Run& r : runs) {
     p50.push_back(r.p50);
     p99.push_back(r.p99);
     max.push_back(r.max);
     excess.push_back(r.max - r.p99);
+    event.push_back(r.event_max);
     lost.push_back(double(r.lost));
     dupd.push_back(double(r.dup_delivered));
     dropped.push_back(double(r.dup_dropped));
     over.push_back(double(r.overloaded));
   }
-  std::printf("| %-8s | %4zu | %7.2f | %7.2f | %7.2f | %7.2f | %4.0f | %4.0f | %5.0f | %5.0f |\n",
-              arm.c_str(), runs.size(), median(p50), median(p99), median(max),
-              median(excess), median(lost), median(dupd), median(dropped),
+  std::printf(
+      "| %-8s | %4zu | %7.2f | %7.2f | %7.2f | %7.2f | %7.2f | %4.0f | %4.0f | %5.0f | %5.0f |\n",
+      arm.c_str(), runs.size(), median(p50), median(p99), median(max), median(excess),
+      median(event), median(lost), median(dupd), median(dropped),
               median(over));
 }
 
@@ -135,9 +154,10 @@ int main(int argc, char** argv) {
     for (int r = 0; r < reps; ++r) {
       runs.push_back(runArm(arm, rate, seconds, busy_ms));
       const Run& x = runs.back();
-      std::printf("%s #%d: p50 %.2f p99 %.2f max %.2f ms, lost %zu, dup delivered %zu, "
-                  "dup dropped %zu, overloaded %zu\n",
-                  arm.c_str(), r + 1, x.p50, x.p99, x.max, x.lost, x.dup_delivered,
+      std::printf("%s #%d: p50 %.2f p99 %.2f max %.2f ms (max-p99 %.2f, near the event %.2f), "
+                  "lost %zu, dup delivered %zu, dup dropped %zu, overloaded %zu\n",
+                  arm.c_str(), r + 1, x.p50, x.p99, x.max, x.max - x.p99, x.event_max, x.lost,
+                  x.dup_delivered,
                   x.dup_dropped, x.overloaded);
       std::fflush(stdout);
     }
@@ -146,7 +166,7 @@ int main(int argc, char** argv) {
   std::printf("\n%.0f req/s for %.1f s, 3 stages x 2 replicas, --busy-liveness-ms %d; medians "
               "(ms) of %d runs\n",
               rate, seconds, busy_ms, reps);
-  std::printf("| arm      | runs |   p50   |   p99   |   max   | max-p99 | lost | dups | "
+  std::printf("| arm      | runs |   p50   |   p99   |   max   | max-p99 |  event  | lost | dups | "
               "dropd | overl |\n");
   for (const auto& [arm, runs] : all) report(arm, runs);
   return 0;

@@ -1,5 +1,6 @@
 // runOpenLoop: drives a Client at a fixed arrival rate (request i is due at i / rate seconds,
-// whatever the earlier ones are doing), re-submitting an input refused as overloaded 1 ms later,
+// whatever the earlier ones are doing), re-submitting inputs refused as overloaded about every
+// 1 ms, oldest first, until one is refused again,
 // and records every callback (to count duplicates) and, per input, the time from its first
 // submission to its result. For the custody integration test and workers_custody_bench.
 // Blocks the calling thread; bounded by `timeout_ms`. Callbacks run on the client's thread.
@@ -101,7 +102,21 @@ inline OpenLoopRecord runOpenLoop(client::Client& client, const ModelRef& model,
       again.assign(retry.begin(), retry.end());
       retry.clear();
     }
-    for (size_t index : again) submit(index);  // outside the lock: a refusal calls back inline
+    // Outside the lock: a refusal calls back inline (and queues the input again). Stop at the
+    // first refusal: retrying every waiting input every ms would load the machine it measures.
+    for (size_t k = 0; k < again.size(); ++k) {
+      int refused_before = 0;
+      {
+        std::lock_guard<std::mutex> g(mu);
+        refused_before = rec.overloaded_retries;
+      }
+      submit(again[k]);
+      std::lock_guard<std::mutex> g(mu);
+      if (rec.overloaded_retries != refused_before) {
+        retry.insert(retry.begin(), again.begin() + static_cast<std::ptrdiff_t>(k) + 1, again.end());
+        break;
+      }
+    }
     if (next < o.count &&
         Steady::now() >= t0 + std::chrono::nanoseconds(static_cast<int64_t>(next * 1e9 / o.rate_per_s))) {
       if (o.before_send) o.before_send(next);
