@@ -117,10 +117,14 @@ LivenessSweep CreditLedger::sweepLiveness(const ReplicaList& busy) {
   const int64_t now = clock_.monotonicNs();
   const LivenessPolicy policy{options_.liveness_timeout_ns, options_.probe_interval_ns,
                               options_.busy_liveness_timeout_ns};
+  // With one live replica there is nowhere else to re-send: the busy rule would only burn the
+  // frames' attempts at a replica that is slow (a single-replica stage keeps the idle rule).
+  size_t up = 0;
+  for (const auto& [id, r] : replicas_) up += r.up ? 1 : 0;
   for (auto& [id, r] : replicas_) {
     if (!r.up) continue;
     PeerSilence peer{r.last_heard_ns, r.first_unanswered_probe_ns, r.last_probe_ns,
-                     contains(busy, id)};
+                     up > 1 && contains(busy, id)};
     switch (judgeLiveness(policy, peer, now)) {
       case LivenessVerdict::kAlive:
         break;

@@ -85,7 +85,8 @@ class CreditLedger {
   ReplicaList expireSilent();
   // judgeLiveness (hop_liveness.h) over every up replica; `busy` names those holding frames of
   // ours (CustodyTable::busyReplicas). Idle replicas get the liveness timeout; busy ones are
-  // probed when quiet and marked down when a probe goes unanswered for the busy timeout.
+  // probed when quiet and marked down when a probe goes unanswered for the busy timeout, unless
+  // no other replica is up (then re-sending cannot help, only burn the frames' attempts).
   LivenessSweep sweepLiveness(const ReplicaList& busy);
 
   // nullptr if unknown.

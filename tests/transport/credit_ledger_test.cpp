@@ -129,8 +129,18 @@ TEST_F(CreditLedgerTest, QuietBusyReplicaIsProbedThenDroppedWithinTheBusyTimeout
   EXPECT_TRUE(ledger_.find(0)->up);
 }
 
+TEST_F(CreditLedgerTest, LastLiveReplicaKeepsTheIdleRuleWhenBusy) {
+  ASSERT_OK(ledger_.onGrant(0, 7, 4));  // replicas 1 and 2 never granted: down
+  clock_.advanceNs(100 * kMs);
+  EXPECT_EQ(ledger_.sweepLiveness({0}), (LivenessSweep{}));  // nowhere else to go: no probe
+  EXPECT_TRUE(ledger_.find(0)->up);
+  clock_.advanceNs(201 * kMs);
+  EXPECT_EQ(ledger_.sweepLiveness({0}), (LivenessSweep{{}, {0}}));  // the 300 ms rule
+}
+
 TEST_F(CreditLedgerTest, AnsweredProbeKeepsASlowBusyReplicaUp) {
   ASSERT_OK(ledger_.onGrant(0, 7, 4));
+  ASSERT_OK(ledger_.onGrant(1, 8, 4));  // somewhere else to go
   clock_.advanceNs(10 * kMs);
   EXPECT_EQ(ledger_.sweepLiveness({0}).probe, (ReplicaList{0}));
   clock_.advanceNs(30 * kMs);
