@@ -22,10 +22,10 @@ struct LivenessPolicy {
 
 // What the sender knows about one replica. Times are monotonic ns.
 struct PeerSilence {
-  int64_t last_heard_ns = 0;                 // any grant or ack from the replica
-  int64_t first_unanswered_probe_ns = -1;    // first probe sent since last heard; -1: none
-  int64_t last_probe_ns = -1;                // latest probe sent; -1: never
-  bool busy = false;                         // holds frames of ours (sent, not yet handed on)
+  int64_t last_heard_ns = 0;               // any grant or ack from the replica
+  int64_t first_unanswered_probe_ns = -1;  // first probe sent since last heard; -1: none
+  int64_t last_probe_ns = -1;              // latest probe sent; -1: never
+  bool busy = false;                       // holds frames of ours (sent, not yet handed on)
 };
 
 enum class LivenessVerdict : uint8_t {

@@ -112,8 +112,7 @@ void report(const std::string& arm, const std::vector<Run>& runs) {
   std::printf(
       "| %-8s | %4zu | %7.2f | %7.2f | %7.2f | %7.2f | %7.2f | %4.0f | %4.0f | %5.0f | %5.0f |\n",
       arm.c_str(), runs.size(), median(p50), median(p99), median(max), median(excess),
-      median(event), median(lost), median(dupd), median(dropped),
-              median(over));
+      median(event), median(lost), median(dupd), median(dropped), median(over));
 }
 
 [[noreturn]] void die(const std::string& why) {

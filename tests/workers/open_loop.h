@@ -22,15 +22,15 @@
 namespace spikeline::testing {
 
 struct OpenLoopRecord {
-  std::map<RequestId, int> callbacks;       // outcomes delivered per request id (must be 1)
-  std::map<size_t, Tensor> results;         // per input index: its ok result
-  std::map<size_t, RequestId> id_of;        // per input index: the id that answered
+  std::map<RequestId, int> callbacks;               // outcomes delivered per request id (must be 1)
+  std::map<size_t, Tensor> results;                 // per input index: its ok result
+  std::map<size_t, RequestId> id_of;                // per input index: the id that answered
   std::map<size_t, std::vector<std::string>> hops;  // per input index: the workers in its trace
-  std::map<size_t, int> ok_per_input;       // ok outcomes per input (must be 1)
-  std::map<StatusCode, int> errors;         // error outcomes (overloaded retries excluded)
-  std::vector<std::string> error_messages;  // their messages, in arrival order
-  std::vector<double> latency_ms;           // per ok input: first submit -> result
-  std::map<size_t, double> latency_of;      // the same, by input index
+  std::map<size_t, int> ok_per_input;               // ok outcomes per input (must be 1)
+  std::map<StatusCode, int> errors;                 // error outcomes (overloaded retries excluded)
+  std::vector<std::string> error_messages;          // their messages, in arrival order
+  std::vector<double> latency_ms;                   // per ok input: first submit -> result
+  std::map<size_t, double> latency_of;              // the same, by input index
   int overloaded_retries = 0;
   bool timed_out = false;
 };
@@ -58,34 +58,33 @@ inline OpenLoopRecord runOpenLoop(client::Client& client, const ModelRef& model,
   const Steady::time_point t0 = Steady::now();
   const Steady::time_point until = t0 + std::chrono::milliseconds(o.timeout_ms);
   auto submit = [&](size_t index) {
-    client.submit(model, inputs[index % inputs.size()],
-                  client::deadlineAfterMs(*clock, o.deadline_ms),
-                  [&, index](RequestId id, Result<client::InferenceResult> r) {
-                    const Steady::time_point now = Steady::now();
-                    std::lock_guard<std::mutex> g(mu);
-                    ++rec.callbacks[id];
-                    if (r.isOk()) {
-                      if (++rec.ok_per_input[index] == 1) {
-                        rec.results[index] = std::move(r->output);
-                        rec.id_of[index] = id;
-                        for (const auto& h : r->trace) rec.hops[index].push_back(h.hop);
-                        const double ms =
-                            std::chrono::duration<double, std::milli>(now - first_sent[index])
-                                .count();
-                        rec.latency_ms.push_back(ms);
-                        rec.latency_of[index] = ms;
-                        ++done;
-                      }
-                    } else if (r.status().code() == StatusCode::kOverloaded) {
-                      ++rec.overloaded_retries;
-                      retry.push_back(index);
-                    } else {
-                      ++rec.errors[r.status().code()];
-                      rec.error_messages.push_back(r.status().toString());
-                      ++done;
-                    }
-                    cv.notify_all();
-                  });
+    client.submit(
+        model, inputs[index % inputs.size()], client::deadlineAfterMs(*clock, o.deadline_ms),
+        [&, index](RequestId id, Result<client::InferenceResult> r) {
+          const Steady::time_point now = Steady::now();
+          std::lock_guard<std::mutex> g(mu);
+          ++rec.callbacks[id];
+          if (r.isOk()) {
+            if (++rec.ok_per_input[index] == 1) {
+              rec.results[index] = std::move(r->output);
+              rec.id_of[index] = id;
+              for (const auto& h : r->trace) rec.hops[index].push_back(h.hop);
+              const double ms =
+                  std::chrono::duration<double, std::milli>(now - first_sent[index]).count();
+              rec.latency_ms.push_back(ms);
+              rec.latency_of[index] = ms;
+              ++done;
+            }
+          } else if (r.status().code() == StatusCode::kOverloaded) {
+            ++rec.overloaded_retries;
+            retry.push_back(index);
+          } else {
+            ++rec.errors[r.status().code()];
+            rec.error_messages.push_back(r.status().toString());
+            ++done;
+          }
+          cv.notify_all();
+        });
   };
   size_t next = 0;
   while (Steady::now() < until) {
@@ -113,12 +112,13 @@ inline OpenLoopRecord runOpenLoop(client::Client& client, const ModelRef& model,
       submit(again[k]);
       std::lock_guard<std::mutex> g(mu);
       if (rec.overloaded_retries != refused_before) {
-        retry.insert(retry.begin(), again.begin() + static_cast<std::ptrdiff_t>(k) + 1, again.end());
+        retry.insert(retry.begin(), again.begin() + static_cast<std::ptrdiff_t>(k) + 1,
+                     again.end());
         break;
       }
     }
-    if (next < o.count &&
-        Steady::now() >= t0 + std::chrono::nanoseconds(static_cast<int64_t>(next * 1e9 / o.rate_per_s))) {
+    if (next < o.count && Steady::now() >= t0 + std::chrono::nanoseconds(static_cast<int64_t>(
+                                                    next * 1e9 / o.rate_per_s))) {
       if (o.before_send) o.before_send(next);
       {
         std::lock_guard<std::mutex> g(mu);
