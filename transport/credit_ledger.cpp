@@ -43,13 +43,21 @@ Status CreditLedger::onGrant(ReplicaId replica, uint64_t incarnation, uint64_t g
     r.granted_total = std::max(r.granted_total, granted_total);
   }
   r.up = true;
-  r.last_heard_ns = clock_.monotonicNs();
+  heard(r);
   return Status::ok();
 }
 
 void CreditLedger::onHeard(ReplicaId replica) {
   auto it = replicas_.find(replica);
-  if (it != replicas_.end()) it->second.last_heard_ns = clock_.monotonicNs();
+  if (it != replicas_.end()) heard(it->second);
+}
+
+void CreditLedger::heard(ReplicaCredit& r) const {
+  const PeerSilence peer = onHeardFrom(
+      PeerSilence{r.last_heard_ns, r.first_unanswered_probe_ns, r.last_probe_ns, false},
+      clock_.monotonicNs());
+  r.last_heard_ns = peer.last_heard_ns;
+  r.first_unanswered_probe_ns = peer.first_unanswered_probe_ns;
 }
 
 Result<ReplicaId> CreditLedger::pickReplica(const ReplicaList& avoid) {
@@ -102,16 +110,37 @@ void CreditLedger::markDown(ReplicaId replica) {
   if (it != replicas_.end()) it->second.up = false;
 }
 
-ReplicaList CreditLedger::expireSilent() {
-  ReplicaList down;
+ReplicaList CreditLedger::expireSilent() { return sweepLiveness({}).down; }
+
+LivenessSweep CreditLedger::sweepLiveness(const ReplicaList& busy) {
+  LivenessSweep sweep;
   const int64_t now = clock_.monotonicNs();
+  const LivenessPolicy policy{options_.liveness_timeout_ns, options_.probe_interval_ns,
+                              options_.busy_liveness_timeout_ns};
+  // With one live replica there is nowhere else to re-send: the busy rule would only burn the
+  // frames' attempts at a replica that is slow (a single-replica stage keeps the idle rule).
+  size_t up = 0;
+  for (const auto& [id, r] : replicas_) up += r.up ? 1 : 0;
   for (auto& [id, r] : replicas_) {
-    if (r.up && now - r.last_heard_ns > options_.liveness_timeout_ns) {
-      r.up = false;
-      down.push_back(id);
+    if (!r.up) continue;
+    PeerSilence peer{r.last_heard_ns, r.first_unanswered_probe_ns, r.last_probe_ns,
+                     up > 1 && contains(busy, id)};
+    switch (judgeLiveness(policy, peer, now)) {
+      case LivenessVerdict::kAlive:
+        break;
+      case LivenessVerdict::kProbe:
+        peer = onProbed(peer, now);
+        r.first_unanswered_probe_ns = peer.first_unanswered_probe_ns;
+        r.last_probe_ns = peer.last_probe_ns;
+        sweep.probe.push_back(id);
+        break;
+      case LivenessVerdict::kDown:
+        r.up = false;
+        sweep.down.push_back(id);
+        break;
     }
   }
-  return down;
+  return sweep;
 }
 
 const ReplicaCredit* CreditLedger::find(ReplicaId replica) const {

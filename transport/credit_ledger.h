@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "core/status.h"
+#include "transport/hop_liveness.h"
 #include "transport/replica_id.h"
 
 namespace spikeline::transport {
@@ -17,6 +18,18 @@ namespace spikeline::transport {
 struct LedgerOptions {
   // A replica not heard from (grant or ack) for this long is marked down. Default: 3 x 100 ms.
   int64_t liveness_timeout_ns = 300'000'000;
+  // A replica holding frames of ours, quiet this long, is probed. Default: 10 ms (0009)
+  int64_t probe_interval_ns = 10'000'000;
+  // A replica holding frames of ours that answered no probe for this long is marked down.
+  // <= 0: off. Default: 40 ms (docs/decisions/0009-fast-custody.md)
+  int64_t busy_liveness_timeout_ns = 40'000'000;
+};
+
+// The outcome of one liveness sweep (CreditLedger::sweepLiveness).
+struct LivenessSweep {
+  ReplicaList probe;  // send each a heartbeat now (already recorded as probed)
+  ReplicaList down;   // marked down now: re-send their frames elsewhere
+  friend bool operator==(const LivenessSweep&, const LivenessSweep&) = default;
 };
 
 // One replica's account, as seen by the sender.
@@ -27,6 +40,8 @@ struct ReplicaCredit {
   uint32_t in_flight = 0;      // sent and not yet released (handed-on / nack / superseded)
   bool up = false;             // false until the first grant, and after markDown/silence
   int64_t last_heard_ns = 0;
+  int64_t first_unanswered_probe_ns = -1;  // first probe since last heard; -1: none
+  int64_t last_probe_ns = -1;              // latest probe sent; -1: never
   uint64_t freeCredit() const {
     return granted_total > sent_total ? granted_total - sent_total : 0;
   }
@@ -68,6 +83,11 @@ class CreditLedger {
   void markDown(ReplicaId replica);
   // Marks down every up replica silent for longer than the liveness timeout; returns them.
   ReplicaList expireSilent();
+  // judgeLiveness (hop_liveness.h) over every up replica; `busy` names those holding frames of
+  // ours (CustodyTable::busyReplicas). Idle replicas get the liveness timeout; busy ones are
+  // probed when quiet and marked down when a probe goes unanswered for the busy timeout, unless
+  // no other replica is up (then re-sending cannot help, only burn the frames' attempts).
+  LivenessSweep sweepLiveness(const ReplicaList& busy);
 
   // nullptr if unknown.
   const ReplicaCredit* find(ReplicaId replica) const;
@@ -75,6 +95,7 @@ class CreditLedger {
   uint64_t totalFreeCredit() const;
 
  private:
+  void heard(ReplicaCredit& r) const;  // any message from r: proof of life, answers its probes
   const Clock& clock_;
   LedgerOptions options_;
   std::map<ReplicaId, ReplicaCredit> replicas_;  // ordered: deterministic iteration

@@ -107,6 +107,16 @@ size_t CustodyTable::onReplicaDown(ReplicaId replica) {
   return count;
 }
 
+ReplicaList CustodyTable::busyReplicas() const {
+  ReplicaList busy;
+  for (const auto& [id, e] : entries_) {
+    if (e.state == CustodyState::kPending || e.due) continue;
+    auto at = std::lower_bound(busy.begin(), busy.end(), e.tried.back());
+    if (at == busy.end() || *at != e.tried.back()) busy.insert(at, e.tried.back());
+  }
+  return busy;
+}
+
 size_t CustodyTable::failAll(const Status& why) {
   for (auto& [id, e] : entries_) {
     if (e.failure.isOk()) e.failure = Status(why.code(), requestName(id) + ": " + why.message());

@@ -93,6 +93,9 @@ class CustodyTable {
   // The replica is gone (heartbeat failure, EHOSTUNREACH): its frames become due now.
   // Returns how many.
   size_t onReplicaDown(ReplicaId replica);
+  // The replicas holding some frame now (sent, not yet handed on, not due for re-send): the
+  // ones whose silence costs latency (CreditLedger::sweepLiveness). Sorted, no repeats.
+  ReplicaList busyReplicas() const;
 
   // Fails every held frame with `why` (reported, and removed, by the next expired()): the next
   // stage has no replica at all. Returns how many.

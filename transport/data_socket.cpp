@@ -79,6 +79,8 @@ class DataSocketImpl final : public DataSocket {
       socket_.set(zmq::sockopt::router_handover, 1);
     } else {
       socket_.set(zmq::sockopt::immediate, 1);
+      socket_.set(zmq::sockopt::reconnect_ivl, o.reconnect_ivl_ms);
+      socket_.set(zmq::sockopt::reconnect_ivl_max, o.reconnect_ivl_max_ms);
     }
     if (role_ == SocketRole::kReceiver) return applyCurveServer(socket_.handle(), o.curve_self);
     return applyCurveClient(socket_.handle(), o.curve_self, o.curve_server_key);

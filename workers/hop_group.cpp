@@ -184,6 +184,10 @@ int64_t HopGroup::helloDueInNs() const {
 
 int HopGroup::pollTimeoutMs(int idle_ms) const {
   if (hasPending()) return 1;
+  if (custody_.size() != 0) {  // wake in time to probe a replica holding our frames (0009)
+    idle_ms = std::min<int>(idle_ms, int(std::max<int64_t>(
+                                         1, options_.ledger.probe_interval_ns / 2'000'000)));
+  }
   const int64_t hello_ns = helloDueInNs();
   if (hello_ns < 0) return idle_ms;
   return std::min<int>(idle_ms, int((hello_ns + 999'999) / 1'000'000));
@@ -204,7 +208,18 @@ void HopGroup::tick(std::vector<HopEvent>& events) {
       if (awaitingGrant(r)) (void)sockets_[r]->send(heartbeatOnDealer());  // hello again
     }
   }
-  for (ReplicaId r : ledger_.expireSilent()) custody_.onReplicaDown(r);
+  // Busy replicas are probed when quiet and dropped when a probe goes unanswered (0009); a
+  // probe the socket refuses means the connection is gone (kill -9): down at once.
+  const transport::LivenessSweep sweep = ledger_.sweepLiveness(custody_.busyReplicas());
+  for (ReplicaId r : sweep.probe) {
+    ++stats_.probes;
+    if (!sockets_[r]->send(heartbeatOnDealer()).isOk()) {
+      ++stats_.declared_down;
+      replicaDown(r);
+    }
+  }
+  stats_.declared_down += sweep.down.size();
+  for (ReplicaId r : sweep.down) custody_.onReplicaDown(r);
   if (unrouted_since_ns_ >= 0 && now - unrouted_since_ns_ >= options_.no_replica_grace_ns) {
     stats_.no_replica += custody_.failAll(unavailable(
         "stage '" + options_.stage + "' has no replica in the route table (for " +

@@ -45,6 +45,8 @@ struct HopStats {
   uint64_t failed = 0;    // frames given up on
   uint64_t no_credit = 0; // due frames that found no replica with credit (they wait)
   uint64_t no_replica = 0; // frames failed because the route named no replica (after the grace)
+  uint64_t probes = 0;     // heartbeats sent to a quiet replica holding our frames (0009)
+  uint64_t declared_down = 0;  // replicas marked down by silence or a refused probe
 };
 
 class HopGroup {

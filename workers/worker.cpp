@@ -98,7 +98,8 @@ Status Worker::hostLocked(const Topology& topology, std::vector<HostedStage> sta
       continue;
     }
     HopOptions ho{routing_id, options_.custody,
-                  transport::LedgerOptions{options_.liveness_timeout_ns},
+                  transport::LedgerOptions{options_.liveness_timeout_ns, options_.probe_interval_ns,
+                                           options_.busy_liveness_timeout_ns},
                   options_.heartbeat_interval_ns, s.next_stage};
     ho.curve_self = options_.curve.self;
     SPIKELINE_ASSIGN_OR_RETURN(auto group, HopGroup::make(context_, clock_, s.next_endpoints, ho));

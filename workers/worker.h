@@ -49,6 +49,10 @@ struct WorkerOptions {
   transport::CustodyOptions custody;     // towards the next stage and the client
   int64_t heartbeat_interval_ns = 100'000'000;
   int64_t liveness_timeout_ns = 300'000'000;
+  // Towards the next hop: a replica holding our frames is probed after this much quiet and
+  // dropped when a probe goes unanswered for busy_liveness_timeout_ns (decision 0009).
+  int64_t probe_interval_ns = 10'000'000;
+  int64_t busy_liveness_timeout_ns = 40'000'000;
   int64_t drain_timeout_ns = 5'000'000'000;  // bounded wait for in-flight frames on stop
   size_t max_clients = 64;
   // Where the data plane counts (decision 0007); borrowed, must outlive the worker. Null: the

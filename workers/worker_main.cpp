@@ -62,6 +62,7 @@ struct Flags {
   bool replace = false;  // --replace: take the name over from a live session
   int64_t received_timeout_ms = 50;
   int64_t drain_timeout_ms = 5000;
+  int64_t busy_liveness_ms = 40;
   std::string metrics;  // --metrics HOST:PORT; empty = off
   spikeline::transport::CurveFlags curve;
 };
@@ -93,6 +94,10 @@ void addFlags(CLI::App& app, Flags& f) {
   app.add_option("--metrics", f.metrics, "serve /metrics, /live, /ready on HOST:PORT (default: off)");
   app.add_option("--drain-timeout-ms", f.drain_timeout_ms, "bounded drain on SIGTERM")
       ->default_val(5000);
+  app.add_option("--busy-liveness-ms", f.busy_liveness_ms,
+                 "custody: a next-hop replica holding our frames that answers no probe this long "
+                 "is down (decision 0009); 0 = off (only the 300 ms silence rule)")
+      ->default_val(40);
   app.add_option("--curve-key", f.curve.key_file,
                  "this worker's NAME.key_secret (`spikeline keygen`): CURVE on the data port, "
                  "to the next stages, clients and the broker (or SPIKELINE_CURVE_KEY)");
@@ -140,6 +145,7 @@ int serveBroker(Flags& f, Probe& probe) {
   o.worker.metrics = &probe.data_plane;
   o.worker.custody.received_timeout_ns = f.received_timeout_ms * 1'000'000;
   o.worker.drain_timeout_ns = f.drain_timeout_ms * 1'000'000;
+  o.worker.busy_liveness_timeout_ns = f.busy_liveness_ms * 1'000'000;
   o.on_backend = [&probe](const spikeline::hal::Backend* b) { probe.backend.store(b); };
   return spikeline::workers::serveWithBroker(std::move(o), g_stop);
 }
@@ -179,6 +185,7 @@ int serve(Flags& f, Probe& probe) {
   f.worker.metrics = &probe.data_plane;
   f.worker.custody.received_timeout_ns = f.received_timeout_ms * 1'000'000;
   f.worker.drain_timeout_ns = f.drain_timeout_ms * 1'000'000;
+  f.worker.busy_liveness_timeout_ns = f.busy_liveness_ms * 1'000'000;
   auto context = transport::makeTransportContext(1);
   if (!context.isOk()) return spdlog::error("{}", context.status().toString()), 3;
   auto worker = workers::Worker::make(**context, *clock, backend, *topology,

@@ -114,6 +114,42 @@ TEST_F(CreditLedgerTest, SilentReplicaExpires) {
   EXPECT_EQ(r, 1u);
 }
 
+TEST_F(CreditLedgerTest, QuietBusyReplicaIsProbedThenDroppedWithinTheBusyTimeout) {
+  ASSERT_OK(ledger_.onGrant(0, 7, 4));
+  ASSERT_OK(ledger_.onGrant(1, 8, 4));
+  clock_.advanceNs(10 * kMs);
+  // Replica 0 holds frames of ours, replica 1 none: only 0 is probed.
+  EXPECT_EQ(ledger_.sweepLiveness({0}), (LivenessSweep{{0}, {}}));
+  EXPECT_EQ(ledger_.sweepLiveness({0}), (LivenessSweep{}));  // one probe per interval
+  clock_.advanceNs(41 * kMs);
+  EXPECT_EQ(ledger_.sweepLiveness({0}), (LivenessSweep{{}, {0}}));
+  EXPECT_FALSE(ledger_.find(0)->up);
+  EXPECT_TRUE(ledger_.find(1)->up);  // idle: the 300 ms rule
+  ASSERT_OK(ledger_.onGrant(0, 7, 5));  // it answers after all: back up
+  EXPECT_TRUE(ledger_.find(0)->up);
+}
+
+TEST_F(CreditLedgerTest, LastLiveReplicaKeepsTheIdleRuleWhenBusy) {
+  ASSERT_OK(ledger_.onGrant(0, 7, 4));  // replicas 1 and 2 never granted: down
+  clock_.advanceNs(100 * kMs);
+  EXPECT_EQ(ledger_.sweepLiveness({0}), (LivenessSweep{}));  // nowhere else to go: no probe
+  EXPECT_TRUE(ledger_.find(0)->up);
+  clock_.advanceNs(201 * kMs);
+  EXPECT_EQ(ledger_.sweepLiveness({0}), (LivenessSweep{{}, {0}}));  // the 300 ms rule
+}
+
+TEST_F(CreditLedgerTest, AnsweredProbeKeepsASlowBusyReplicaUp) {
+  ASSERT_OK(ledger_.onGrant(0, 7, 4));
+  ASSERT_OK(ledger_.onGrant(1, 8, 4));  // somewhere else to go
+  clock_.advanceNs(10 * kMs);
+  EXPECT_EQ(ledger_.sweepLiveness({0}).probe, (ReplicaList{0}));
+  clock_.advanceNs(30 * kMs);
+  ledger_.onHeard(0);  // its I/O thread answered while its compute is still busy
+  clock_.advanceNs(15 * kMs);
+  EXPECT_EQ(ledger_.sweepLiveness({0}), (LivenessSweep{{0}, {}}));
+  EXPECT_TRUE(ledger_.find(0)->up);
+}
+
 TEST_F(CreditLedgerTest, RejectsUnknownReplicaAndZeroIncarnation) {
   EXPECT_STATUS_CODE(ledger_.onGrant(42, 7, 4), StatusCode::kNotFound);
   EXPECT_STATUS_CODE(ledger_.onGrant(0, 0, 4), StatusCode::kInvalidArgument);

@@ -136,6 +136,22 @@ TEST_F(CustodyTableTest, ReplicaDownMakesItsFramesDue) {
   EXPECT_EQ(actions[1].request_id, 3u);
 }
 
+TEST_F(CustodyTableTest, BusyReplicasAreThoseHoldingSentFrames) {
+  ASSERT_OK(table_.hold(1, Bytes{1}));
+  ASSERT_OK(table_.hold(2, Bytes{2}));
+  ASSERT_OK(table_.hold(3, Bytes{3}));
+  ASSERT_OK(table_.hold(4, Bytes{4}));  // pending: at no replica
+  send(1, 2);
+  table_.onReceived(1, 1);  // received, not handed on: replica 2 still holds it
+  send(2, 0);
+  send(3, 2);
+  EXPECT_EQ(table_.busyReplicas(), (ReplicaList{0, 2}));
+  table_.onHandedOn(2, 1);
+  EXPECT_EQ(table_.busyReplicas(), (ReplicaList{2}));
+  table_.onReplicaDown(2);  // due for re-send: no longer waits on replica 2
+  EXPECT_EQ(table_.busyReplicas(), (ReplicaList{}));
+}
+
 TEST_F(CustodyTableTest, FailsAfterMaxAttempts) {
   ASSERT_OK(table_.hold(1, Bytes{9}));
   for (ReplicaId r : {0u, 1u, 2u}) {

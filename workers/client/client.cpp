@@ -81,7 +81,8 @@ class ClientImpl final : public Client {
     std::random_device rd;
     const std::string routing_id = options_.name + "-" + std::to_string(rd()) + std::to_string(rd());
     workers::HopOptions ho{routing_id, options_.custody,
-                           transport::LedgerOptions{options_.liveness_timeout_ns},
+                           transport::LedgerOptions{options_.liveness_timeout_ns, options_.probe_interval_ns,
+                                           options_.busy_liveness_timeout_ns},
                            options_.heartbeat_interval_ns, first_stage_};
     ho.curve_self = options_.curve.self;
     SPIKELINE_ASSIGN_OR_RETURN(group_, workers::HopGroup::make(*context_, *clock_, endpoints, ho));

@@ -48,6 +48,10 @@ struct ClientOptions {
   size_t dedup_capacity = 65536;
   int64_t heartbeat_interval_ns = 100'000'000;
   int64_t liveness_timeout_ns = 300'000'000;
+  // Towards the next hop: a replica holding our frames is probed after this much quiet and
+  // dropped when a probe goes unanswered for busy_liveness_timeout_ns (decision 0009).
+  int64_t probe_interval_ns = 10'000'000;
+  int64_t busy_liveness_timeout_ns = 40'000'000;
   // CURVE (docs/decisions/0010): the reply ROUTER is a CURVE server admitting `authorized`
   // workers, frames carry our public key as their reply_key, the DEALERs to the first stage are
   // CURVE clients. Disabled: plaintext.
