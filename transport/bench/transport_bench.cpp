@@ -138,22 +138,32 @@ double median(std::vector<double> v) {
   return v.empty() ? 0.0 : v[v.size() / 2];
 }
 
-void BM_PairedRatio(benchmark::State& state) {
+// One block of `a` then one of `b` per iteration: the per-block µs of each and their ratios.
+struct Blocks {
+  std::vector<double> a_us, b_us, ratios;
+};
+template <typename A, typename B>
+Blocks alternate(benchmark::State& state, A& a, B& b) {
   constexpr int kBlock = 50;
+  Blocks blocks;
+  for (auto _ : state) {
+    blocks.a_us.push_back(blockUs(a, kBlock));
+    blocks.b_us.push_back(blockUs(b, kBlock));
+    blocks.ratios.push_back(blocks.a_us.back() / blocks.b_us.back());
+  }
+  return blocks;
+}
+
+void BM_PairedRatio(benchmark::State& state) {
   const auto bytes = static_cast<size_t>(state.range(0));
   DataSocketPair ds(bytes);
   RawPair raw(bytes);
-  std::vector<double> ds_us, raw_us, ratios;
-  for (auto _ : state) {
-    const double a = blockUs(ds, kBlock);
-    const double b = blockUs(raw, kBlock);
-    ds_us.push_back(a);
-    raw_us.push_back(b);
-    ratios.push_back(a / b);
-  }
+  const Blocks blocks = alternate(state, ds, raw);
+  const std::vector<double>& ds_us = blocks.a_us;
+  const std::vector<double>& raw_us = blocks.b_us;
   state.counters["datasocket_us"] = median(ds_us);
   state.counters["raw_us"] = median(raw_us);
-  state.counters["ratio"] = median(ratios);
+  state.counters["ratio"] = median(blocks.ratios);
   // Best blocks: the least-disturbed estimate of the intrinsic cost on a loaded machine.
   const double ds_min = *std::min_element(ds_us.begin(), ds_us.end());
   const double raw_min = *std::min_element(raw_us.begin(), raw_us.end());
@@ -164,20 +174,12 @@ void BM_PairedRatio(benchmark::State& state) {
 
 // CURVE against plaintext, both DataSocket, blocks alternating (decision 0010's cost figures).
 void BM_CurveRatio(benchmark::State& state) {
-  constexpr int kBlock = 50;
   const auto bytes = static_cast<size_t>(state.range(0));
   DataSocketPair plain(bytes, false), curve(bytes, true);
-  std::vector<double> plain_us, curve_us, ratios;
-  for (auto _ : state) {
-    const double a = blockUs(curve, kBlock);
-    const double b = blockUs(plain, kBlock);
-    curve_us.push_back(a);
-    plain_us.push_back(b);
-    ratios.push_back(a / b);
-  }
-  state.counters["curve_rtt_us"] = median(curve_us);
-  state.counters["plain_rtt_us"] = median(plain_us);
-  state.counters["ratio"] = median(ratios);
+  const Blocks blocks = alternate(state, curve, plain);
+  state.counters["curve_rtt_us"] = median(blocks.a_us);
+  state.counters["plain_rtt_us"] = median(blocks.b_us);
+  state.counters["ratio"] = median(blocks.ratios);
 }
 
 void BM_CurveStream(benchmark::State& state) {
