@@ -226,8 +226,14 @@ Parts workers(const BrokerService::State& s, uint64_t id) {
   for (const auto& [name, w] : s.workers) {
     json entry = json::parse(toJson(w));
     auto down = health.down.find(name);
-    entry["up"] = down == health.down.end();
-    entry["reason"] = down == health.down.end() ? "" : down->second;
+    auto unverified = s.unverified.find(name);
+    if (unverified != s.unverified.end() && unverified->second.next_check_ns == 0) {
+      unverified = s.unverified.end();  // idle: checked once it is given a pool
+    }
+    entry["up"] = down == health.down.end() && unverified == s.unverified.end();
+    entry["reason"] = down != health.down.end()         ? down->second
+                      : unverified != s.unverified.end() ? unverifiedReason(unverified->second)
+                                                         : "";
     Assignment a = s.assignmentFor(name);
     entry["pool"] = a.pool;
     entry["role"] = std::string(assignmentRoleName(a.role));

@@ -140,8 +140,14 @@ void BrokerService::State::publishRoutes(Outbox& out) {
 }
 
 void BrokerService::State::recompute(Outbox& out) {
-  HealthSnapshot health_now = health.snapshot();
-  PlacementOutcome outcome = computePlacement(summaries(), workerList(), health_now, placement);
+  const HealthSnapshot heard = health.snapshot();  // heartbeats and faults
+  // A worker whose endpoint has not answered a hello yet is placed (a worker answers hellos
+  // once it hosts its assignment) but not routed (decision 0010 §7).
+  HealthSnapshot health_now = heard;
+  for (const auto& [name, u] : unverified) {
+    if (u.next_check_ns != 0 && heard.isUp(WorkerId{name})) health_now.down[name] = unverifiedReason(u);
+  }
+  PlacementOutcome outcome = computePlacement(summaries(), workerList(), heard, placement);
   for (const auto& e : outcome.events) event(e);
   last_errors.clear();
   for (const auto& err : outcome.errors) {
@@ -171,13 +177,14 @@ void BrokerService::State::recompute(Outbox& out) {
                        fallback_replicas);
   }
   for (const auto& [name, w] : workers) {
-    if (!health_now.isUp(w.id)) continue;
+    if (!heard.isUp(w.id)) continue;
     Assignment a = assignmentFor(name);
     auto it = sent.find(name);
     if (it != sent.end() && it->second == a) continue;
     const std::string peer = peerOf(name);
     if (peer.empty()) continue;  // no session yet: sent when it registers
     out.to_peers.emplace_back(peer, encodeAssignment(a));
+    if (!a.pool.empty()) checkEndpointNow(*this, name, out);  // it answers once it hosts
     sent[name] = std::move(a);
   }
 }
@@ -289,6 +296,7 @@ void BrokerService::tick(Outbox& out) {
     }
   }
   if (s.routes.epoch > 0 && now >= s.next_publish_ns) s.publishRoutes(out);
+  recheckEndpoints(s, now, out);
 }
 
 int64_t BrokerService::msUntilTick() const {

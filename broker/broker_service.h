@@ -39,12 +39,31 @@ struct ServiceOptions {
   // With CURVE on (docs/decisions/0010) every worker must register its data port's public key,
   // or no client could connect to it securely: a registration without one is refused.
   bool require_curve_keys = false;
+  // A worker registering a data endpoint (or key) the broker has not seen answer enters the
+  // routes only once it answered a hello there (EndpointChecker); until then it is down with
+  // "endpoint not verified". Retried every `endpoint_retry_ns` while its session lives.
+  bool check_endpoints = false;
+  int64_t endpoint_retry_ns = 2'000'000'000;  // Default: 2 s
+};
+
+// A worker's advertised data endpoint to check (the socket loop's EndpointChecker), and what
+// the check found.
+struct EndpointCheck {
+  std::string worker;
+  std::string endpoint;
+  std::string curve_key;  // the data port's key; "" = plaintext
+  friend bool operator==(const EndpointCheck&, const EndpointCheck&) = default;
+};
+struct EndpointCheckResult {
+  EndpointCheck check;
+  Status status;  // ok: the worker answered a hello there
 };
 
 // What the socket loop must send after a call.
 struct Outbox {
   std::vector<std::pair<std::string, Parts>> to_peers;  // (routing id, message)
   std::vector<Parts> to_publish;
+  std::vector<EndpointCheck> to_check;
 };
 
 class BrokerService {
@@ -57,8 +76,10 @@ class BrokerService {
   Status restore(Outbox& out);
   // One message from `peer` (its routing id) on the ROUTER.
   void onMessage(const std::string& peer, const Parts& parts, Outbox& out);
-  // Timers: missed heartbeats, store catch-up, periodic route re-publication.
+  // Timers: missed heartbeats, store catch-up, periodic route re-publication, endpoint re-checks.
   void tick(Outbox& out);
+  // The outcome of an Outbox::to_check (ignored when the worker has since moved or left).
+  void onEndpointChecked(const EndpointCheckResult& result, Outbox& out);
   // Milliseconds the loop may sleep before tick() is due.
   int64_t msUntilTick() const;
 

@@ -76,6 +76,10 @@ int main(int argc, char** argv) {
                  "directory of *.key public keys allowed to connect (or SPIKELINE_CURVE_TRUST)");
   app.add_flag("--insecure", curve.insecure,
                "accept a plaintext, unauthenticated control plane on a non-loopback address");
+  bool no_endpoint_check = false;
+  app.add_flag("--no-endpoint-check", no_endpoint_check,
+               "route a newly registered worker without first checking that its advertised "
+               "data endpoint answers a hello (tests with workers that serve nothing)");
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_level(spdlog::level::from_str(log_level));
@@ -111,6 +115,7 @@ int main(int argc, char** argv) {
   }
   options.curve = *identity;
   options.service.require_curve_keys = identity->enabled();
+  options.service.check_endpoints = !no_endpoint_check;
   options.service.health.heartbeat_interval_ns = static_cast<int64_t>(heartbeat_ms * 1e6);
   options.service.health.liveness = liveness;
   std::signal(SIGTERM, onSignal);

@@ -6,12 +6,14 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/agent/detail/zmq_io.h"
+#include "broker/endpoint_checker.h"
 #include "transport/zap_handler.h"
 
 namespace spikeline::broker {
 namespace {
 
-void flush(Outbox& out, zmq::socket_t& router, zmq::socket_t& pub) {
+void flush(Outbox& out, zmq::socket_t& router, zmq::socket_t& pub, EndpointChecker& checker) {
+  for (const EndpointCheck& c : out.to_check) checker.start(c);
   for (auto& [peer, parts] : out.to_peers) {
     Parts framed{peer};
     framed.insert(framed.end(), parts.begin(), parts.end());
@@ -68,12 +70,14 @@ Status runBroker(const ServerOptions& options, Store& store, const Clock& clock,
                                              " authorised keys"
                                        : ", plaintext");
   BrokerService service(store, clock, options.service);
+  EndpointChecker checker(clock, options.curve.self);
   Outbox out;
   if (!restoreWithBackoff(service, out, stop)) return Status::ok();
-  flush(out, router, pub);
+  flush(out, router, pub, checker);
   zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
   while (!stop.load()) {
-    const int64_t wait_ms = std::min<int64_t>(service.msUntilTick(), 100);
+    // Checks in progress are polled every 5 ms (their sockets are not in this poll).
+    const int64_t wait_ms = std::min<int64_t>(service.msUntilTick(), checker.busy() ? 5 : 100);
     try {
       zmq::poll(&item, 1, std::chrono::milliseconds(wait_ms));
     } catch (const zmq::error_t& e) {
@@ -85,10 +89,11 @@ Status runBroker(const ServerOptions& options, Store& store, const Clock& clock,
       const std::string peer = parts->front();
       parts->erase(parts->begin());
       service.onMessage(peer, *parts, out);
-      flush(out, router, pub);
+      flush(out, router, pub, checker);
     }
+    for (const EndpointCheckResult& r : checker.poll()) service.onEndpointChecked(r, out);
     service.tick(out);
-    flush(out, router, pub);
+    flush(out, router, pub, checker);
   }
   spdlog::info("broker stopping");
   return Status::ok();

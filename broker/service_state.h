@@ -42,6 +42,14 @@ struct BrokerService::State {
     std::string endpoint;       // the data endpoint it registered
   };
   std::map<std::string, Session> sessions;  // worker name -> its session
+  // Workers whose advertised endpoint has not answered a hello yet (check_endpoints): kept out
+  // of placement and routes. In memory: restored workers were checked when they registered.
+  struct Unverified {
+    EndpointCheck check;
+    int64_t next_check_ns = 0;  // monotonic; 0 = not checked yet (idle: it has no pool)
+    bool failure_logged = false;
+  };
+  std::map<std::string, Unverified> unverified;
   std::set<std::pair<std::string, std::string>> refusals_logged;  // (peer, what): log once
   std::map<std::string, Assignment> sent;    // last assignment sent to each worker
   PlacementMap placement;
@@ -103,6 +111,17 @@ void handleAdmin(BrokerService::State& s, const std::string& peer, const Parts& 
 inline bool isFaultReason(const std::string& reason) {
   return reason.rfind("hardware fault", 0) == 0;
 }
+
+// Endpoint checks (endpoint_checks.cpp): after an accepted registration, whether the worker's
+// endpoint must answer a hello before it is routed (then it is marked unverified, and checked
+// once it is sent a pool); the due re-checks of those still unverified.
+void checkEndpointIfNew(BrokerService::State& s, const WorkerInfo& before, bool known,
+                        const WorkerInfo& now);
+void recheckEndpoints(BrokerService::State& s, int64_t now_ns, Outbox& out);
+// Checks `worker` now when it is unverified (an assignment with a pool was just sent to it).
+void checkEndpointNow(BrokerService::State& s, const std::string& worker, Outbox& out);
+// Why an unverified worker is not routed, for `workers` and the health snapshot.
+std::string unverifiedReason(const BrokerService::State::Unverified& u);
 
 // The worker messages (worker_messages.cpp), each accepted only from the worker's session.
 bool wantsReplace(const Parts& parts);  // the register's {"replace": true}

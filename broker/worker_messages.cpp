@@ -95,6 +95,7 @@ void onRegister(BrokerService::State& s, const std::string& peer, const wire::Re
   WorkerInfo info{r.worker, r.backend, r.capacity, r.data_endpoint, r.node, r.precisions,
                   r.curve_key};
   const bool known = s.workers.count(name) > 0;
+  const WorkerInfo before = known ? s.workers[name] : WorkerInfo{};
   s.workers[name] = info;
   s.sessions[name] = {peer, s.clock.wallNs(), r.data_endpoint};
   s.sent.erase(name);
@@ -103,6 +104,7 @@ void onRegister(BrokerService::State& s, const std::string& peer, const wire::Re
   s.event({known ? "reregistered" : "registered", name,
            std::string(backendKindName(r.backend)) + " capacity " + std::to_string(r.capacity) +
                " at " + r.data_endpoint + " on " + r.node});
+  checkEndpointIfNew(s, before, known, info);
   s.recompute(out);
 }
 
@@ -144,6 +146,7 @@ void onDeregister(BrokerService::State& s, const std::string& peer, const wire::
   if (!fromSession(s, peer, d.worker.name, "deregister", out)) return;
   s.workers.erase(d.worker.name);
   s.sessions.erase(d.worker.name);
+  s.unverified.erase(d.worker.name);
   s.sent.erase(d.worker.name);
   s.health.forget(d.worker);
   s.persist([&] { return s.store.deleteWorker(d.worker); });

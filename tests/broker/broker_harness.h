@@ -37,12 +37,16 @@ inline bool waitFor(const std::function<bool()>& done, int timeout_ms = 10000) {
 
 class BrokerProcess {
  public:
-  BrokerProcess(const RedisServer& redis, int heartbeat_ms = 100, int liveness = 5)
+  // `check_endpoints`: the broker checks that a registering worker's data endpoint answers a
+  // hello before routing it (its default); off for agents that advertise endpoints nobody serves.
+  BrokerProcess(const RedisServer& redis, int heartbeat_ms = 100, int liveness = 5,
+                bool check_endpoints = false)
       : redis_(redis),
         bind_("tcp://127.0.0.1:" + std::to_string(freePort())),
         pub_("tcp://127.0.0.1:" + std::to_string(freePort())),
         heartbeat_ms_(heartbeat_ms),
-        liveness_(liveness) {
+        liveness_(liveness),
+        check_endpoints_(check_endpoints) {
     start();
   }
   ~BrokerProcess() { stop(); }
@@ -53,6 +57,7 @@ class BrokerProcess {
                                   std::to_string(heartbeat_ms_), "--liveness",
                                   std::to_string(liveness_), "--log-level", "debug"};
     if (!metrics_.empty()) argv.insert(argv.end(), {"--metrics", metrics_});
+    if (!check_endpoints_) argv.push_back("--no-endpoint-check");
     argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
     pid_ = spawnProcess(argv, (redis_.dir() / "broker.log").string());
     auto client = makeAdminClient(bind_, client_curve_);
@@ -125,6 +130,7 @@ class BrokerProcess {
   std::string pub_;
   int heartbeat_ms_;
   int liveness_;
+  bool check_endpoints_;
   pid_t pid_ = -1;
   std::string metrics_;  // --metrics address; empty = off
   std::vector<std::string> extra_args_;

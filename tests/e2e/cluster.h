@@ -40,7 +40,8 @@ struct Replica {
 class Cluster {
  public:
   explicit Cluster(int heartbeat_ms = 100, int liveness = 3)
-      : broker_(std::make_unique<broker::testing::BrokerProcess>(redis_, heartbeat_ms, liveness)) {}
+      : broker_(std::make_unique<broker::testing::BrokerProcess>(redis_, heartbeat_ms, liveness,
+                                                                 /*check_endpoints=*/true)) {}
 
   broker::testing::RedisServer& redis() { return redis_; }
   broker::testing::BrokerProcess& broker() { return *broker_; }
