@@ -143,11 +143,14 @@ void BrokerService::State::recompute(Outbox& out) {
   const HealthSnapshot heard = health.snapshot();  // heartbeats and faults
   // A worker whose endpoint has not answered a hello yet is placed (a worker answers hellos
   // once it hosts its assignment) but not routed (decision 0010 §7).
-  HealthSnapshot health_now = heard;
-  for (const auto& [name, u] : unverified) {
-    if (u.next_check_ns != 0 && heard.isUp(WorkerId{name})) health_now.down[name] = unverifiedReason(u);
-  }
   PlacementOutcome outcome = computePlacement(summaries(), workerList(), heard, placement);
+  HealthSnapshot health_now = heard;  // routes: without the placed, unverified workers
+  for (const auto& [name, u] : unverified) {
+    const bool placed = outcome.placement.findPoolOf(WorkerId{name}) != nullptr;
+    if ((placed || u.next_check_ns != 0) && heard.isUp(WorkerId{name})) {
+      health_now.down[name] = unverifiedReason(u);
+    }
+  }
   for (const auto& e : outcome.events) event(e);
   last_errors.clear();
   for (const auto& err : outcome.errors) {
