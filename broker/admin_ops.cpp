@@ -205,7 +205,8 @@ Parts routes(const BrokerService::State& s, uint64_t id) {
     for (const auto& st : mr.stages) {
       json reps = json::array();
       for (const auto& r : st.replicas)
-        reps.push_back({{"worker", r.worker.name}, {"endpoint", r.endpoint}, {"curve_key", r.curve_key}});
+        reps.push_back(
+            {{"worker", r.worker.name}, {"endpoint", r.endpoint}, {"curve_key", r.curve_key}});
       stages.push_back({{"stage", st.name}, {"pool", st.op.toHex()}, {"replicas", reps}});
     }
     list.push_back({{"model", mr.model.toString()}, {"stages", stages}});

@@ -43,7 +43,7 @@ class EndpointChecker {
   transport::CurveKeyPair self_;
   int64_t timeout_ns_;
   std::unique_ptr<transport::TransportContext> context_;  // null when it could not be made
-  std::map<std::string, Pending> checks_;  // by worker name
+  std::map<std::string, Pending> checks_;                 // by worker name
 };
 
 }  // namespace spikeline::broker

@@ -27,9 +27,9 @@ void checkEndpointNow(BrokerService::State& s, const std::string& worker, Outbox
 }
 
 std::string unverifiedReason(const BrokerService::State::Unverified& u) {
-  return u.failure_logged ? "endpoint unreachable: no answer to a hello at " + u.check.endpoint
-                          : "endpoint not verified yet: waiting for a hello answer at " +
-                                u.check.endpoint;
+  return u.failure_logged
+             ? "endpoint unreachable: no answer to a hello at " + u.check.endpoint
+             : "endpoint not verified yet: waiting for a hello answer at " + u.check.endpoint;
 }
 
 void recheckEndpoints(BrokerService::State& s, int64_t now_ns, Outbox& out) {
@@ -47,8 +47,8 @@ void BrokerService::onEndpointChecked(const EndpointCheckResult& result, Outbox&
   if (it == s.unverified.end() || !(it->second.check == result.check)) return;  // moved or left
   if (result.status.isOk()) {
     s.unverified.erase(it);
-    s.event({"endpoint_verified", result.check.worker,
-             "answered a hello at " + result.check.endpoint});
+    s.event(
+        {"endpoint_verified", result.check.worker, "answered a hello at " + result.check.endpoint});
     s.recompute(out);
     return;
   }

@@ -62,7 +62,8 @@ Status writeNew(const fs::path& path, const std::string& text, mode_t mode) {
   FILE* f = nullptr;
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, mode);
   if (fd < 0) {
-    if (errno == EEXIST) return alreadyExists(path.string() + " exists (keys are never overwritten)");
+    if (errno == EEXIST)
+      return alreadyExists(path.string() + " exists (keys are never overwritten)");
     return unavailable("cannot create " + path.string() + ": " + std::strerror(errno));
   }
   f = ::fdopen(fd, "w");
@@ -122,7 +123,8 @@ Result<CurveKeyPair> generateCurveKeyPair() {
   char pub[kCurveKeyChars + 1] = {};
   char sec[kCurveKeyChars + 1] = {};
   if (zmq_curve_keypair(pub, sec) != 0) {
-    return unimplemented(std::string("libzmq cannot make CURVE keys: ") + zmq_strerror(zmq_errno()));
+    return unimplemented(std::string("libzmq cannot make CURVE keys: ") +
+                         zmq_strerror(zmq_errno()));
   }
   return CurveKeyPair{pub, sec};
 }
@@ -144,8 +146,10 @@ Status writeCurveKeyFiles(const std::string& dir, const std::string& name,
   if (ec) return unavailable("cannot create " + dir + ": " + ec.message());
   const fs::path pub = fs::path(dir) / (name + ".key");
   const fs::path sec = fs::path(dir) / (name + ".key_secret");
-  if (fs::exists(pub, ec)) return alreadyExists(pub.string() + " exists (keys are never overwritten)");
-  if (fs::exists(sec, ec)) return alreadyExists(sec.string() + " exists (keys are never overwritten)");
+  if (fs::exists(pub, ec))
+    return alreadyExists(pub.string() + " exists (keys are never overwritten)");
+  if (fs::exists(sec, ec))
+    return alreadyExists(sec.string() + " exists (keys are never overwritten)");
   if (Status s = writeNew(sec, certText(name, keys, true), 0600); !s.isOk()) return s;
   return writeNew(pub, certText(name, keys, false), 0644);
 }
@@ -158,8 +162,9 @@ Result<CurveKeyPair> readCurveSecretFile(const std::string& path) {
   auto sec = fieldOf(path, *text, "secret-key");
   if (!sec) return sec.status();
   if (sec->empty()) {
-    return invalidArgument(path + ": no secret-key (is this the public NAME.key instead of "
-                                  "NAME.key_secret?)");
+    return invalidArgument(path +
+                           ": no secret-key (is this the public NAME.key instead of "
+                           "NAME.key_secret?)");
   }
   char derived[kCurveKeyChars + 1] = {};
   if (zmq_curve_public(derived, sec->c_str()) != 0) {
@@ -208,22 +213,23 @@ CurveFlags curveFlagsFromEnvironment(CurveFlags given) {
   return given;
 }
 
-Result<CurveIdentity> loadCurveIdentity(const CurveFlags& flags, bool needs_broker,
-                                        bool serves) {
+Result<CurveIdentity> loadCurveIdentity(const CurveFlags& flags, bool needs_broker, bool serves) {
   const std::string& key_file = flags.key_file;
   const std::string& trust_dir = flags.trust_dir;
   const std::string& broker_key_file = flags.broker_key_file;
   CurveIdentity id;
   if (key_file.empty()) {
     if (!trust_dir.empty() || !broker_key_file.empty()) {
-      return invalidArgument("--curve-trust / --curve-broker-key need --curve-key (this "
-                             "process's NAME.key_secret)");
+      return invalidArgument(
+          "--curve-trust / --curve-broker-key need --curve-key (this "
+          "process's NAME.key_secret)");
     }
     return id;
   }
   if (trust_dir.empty() && serves) {
-    return invalidArgument("--curve-key needs --curve-trust (the directory of public keys "
-                           "allowed to connect)");
+    return invalidArgument(
+        "--curve-key needs --curve-trust (the directory of public keys "
+        "allowed to connect)");
   }
   if (trust_dir.empty() && needs_broker && broker_key_file.empty()) {
     return invalidArgument("--curve-key needs --curve-broker-key (the broker's public key)");
@@ -231,7 +237,7 @@ Result<CurveIdentity> loadCurveIdentity(const CurveFlags& flags, bool needs_brok
   auto self = readCurveSecretFile(key_file);
   if (!self) return self.status();
   id.self = *self;
-  struct stat st{};
+  struct stat st {};
   if (::stat(key_file.c_str(), &st) == 0 && (st.st_mode & 0077) != 0) {
     // Kubernetes and Compose secrets are often mounted 0644 inside a private volume: warn, do
     // not refuse (docs/security.md).

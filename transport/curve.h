@@ -43,7 +43,7 @@ using AuthorizedKeys = std::set<std::string>;
 struct CurveIdentity {
   CurveKeyPair self;
   AuthorizedKeys authorized;
-  std::string broker_public_key;  // empty in the broker itself
+  std::string broker_public_key;      // empty in the broker itself
   std::vector<std::string> warnings;  // for the log: e.g. a secret file others can read
   bool enabled() const { return !self.empty(); }
 };

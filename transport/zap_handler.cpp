@@ -68,8 +68,9 @@ class ZapHandlerImpl final : public ZapHandler {
       const std::vector<std::string> request = recvAll(socket_);
       // RFC 27: version, request id, domain, address, identity, mechanism, credentials...
       if (request.size() < 6) {
-        if (!request.empty()) sendAll(socket_, {"1.0", request.size() > 1 ? request[1] : "", "500",
-                                                "malformed ZAP request", "", ""});
+        if (!request.empty())
+          sendAll(socket_, {"1.0", request.size() > 1 ? request[1] : "", "500",
+                            "malformed ZAP request", "", ""});
         continue;
       }
       sendAll(socket_, answer(request));
@@ -108,7 +109,7 @@ class ZapHandlerImpl final : public ZapHandler {
 
   void* socket_;  // REP, used by the thread only after construction
   std::mutex mu_;
-  AuthorizedKeys keys_;  // under mu_
+  AuthorizedKeys keys_;           // under mu_
   std::set<std::string> logged_;  // thread only
   std::atomic<uint64_t> refusals_{0};
   std::atomic<uint64_t> accepted_{0};

@@ -22,12 +22,12 @@ HopGroup::HopGroup(transport::TransportContext& context, const Clock& clock, Hop
       ledger_(clock, options_.ledger),
       custody_(clock, options_.custody) {}
 
-Result<std::unique_ptr<HopGroup>> HopGroup::make(transport::TransportContext& context,
-                                                 const Clock& clock,
-                                                 const std::vector<transport::PeerAddress>& endpoints,
-                                                 HopOptions options) {
+Result<std::unique_ptr<HopGroup>> HopGroup::make(
+    transport::TransportContext& context, const Clock& clock,
+    const std::vector<transport::PeerAddress>& endpoints, HopOptions options) {
   std::unique_ptr<HopGroup> g(new HopGroup(context, clock, std::move(options)));
-  for (const transport::PeerAddress& endpoint : endpoints) SPIKELINE_RETURN_IF_ERROR(g->addEndpoint(endpoint));
+  for (const transport::PeerAddress& endpoint : endpoints)
+    SPIKELINE_RETURN_IF_ERROR(g->addEndpoint(endpoint));
   return g;
 }
 

@@ -52,10 +52,9 @@ struct HopStats {
 class HopGroup {
  public:
   // Connects one DEALER per endpoint. Errors: the socket layer's.
-  static Result<std::unique_ptr<HopGroup>> make(transport::TransportContext& context,
-                                                const Clock& clock,
-                                                const std::vector<transport::PeerAddress>& endpoints,
-                                                HopOptions options);
+  static Result<std::unique_ptr<HopGroup>> make(
+      transport::TransportContext& context, const Clock& clock,
+      const std::vector<transport::PeerAddress>& endpoints, HopOptions options);
 
   // Takes custody of an encoded frame stamped attempt 1; it is sent by the next tick().
   // kAlreadyExists when the request is held already. `deadline_ns` is monotonic.

@@ -74,8 +74,9 @@ struct HostedStage {
   std::vector<std::unique_ptr<hal::Backend>> timed;
   std::unique_ptr<hal::StageProgram> program;
   std::vector<std::unique_ptr<hal::StageProgram>> then;  // monolith: the later stages, chained
-  std::vector<transport::PeerAddress> next_endpoints;  // empty at the last stage (results go to clients)
-  std::string next_stage;                   // empty at the last stage
+  std::vector<transport::PeerAddress>
+      next_endpoints;      // empty at the last stage (results go to clients)
+  std::string next_stage;  // empty at the last stage
   OperatorId next_target;
 };
 

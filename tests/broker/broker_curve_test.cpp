@@ -33,8 +33,8 @@ class BrokerCurveTest : public ::testing::Test {
         fs::copy_file(keys_ / (std::string(name) + ".key"), trust_ / (std::string(name) + ".key"));
       }
     }
-    broker_.restartWith({"--curve-key", (keys_ / "broker.key_secret").string(), "--curve-trust",
-                         trust_.string()});
+    broker_.restartWith(
+        {"--curve-key", (keys_ / "broker.key_secret").string(), "--curve-trust", trust_.string()});
     broker_.useCurve(identity("cli"));
     ASSERT_TRUE(broker_.waitReady()) << broker_.log();
   }
@@ -154,12 +154,14 @@ TEST(BrokerCurveStartTest, PlaintextOffLoopbackNeedsKeysOrInsecure) {
   const std::string wide = "tcp://0.0.0.0:" + std::to_string(freePort());
   auto [code, log] = runBroker(redis, {"--bind", wide});
   EXPECT_EQ(code, 2) << log;
-  EXPECT_NE(log.find("--bind/--pub " + wide + " reaches beyond this machine without "
+  EXPECT_NE(log.find("--bind/--pub " + wide +
+                     " reaches beyond this machine without "
                      "authentication"),
             std::string::npos)
       << log;
-  std::tie(code, log) = runBroker(redis, {"--curve-key", (redis.dir() / "absent.key_secret").string(),
-                                          "--curve-trust", redis.dir().string()});
+  std::tie(code, log) =
+      runBroker(redis, {"--curve-key", (redis.dir() / "absent.key_secret").string(),
+                        "--curve-trust", redis.dir().string()});
   EXPECT_EQ(code, 2) << log;
   EXPECT_NE(log.find("absent.key_secret: no such file"), std::string::npos) << log;
 }

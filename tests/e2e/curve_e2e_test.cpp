@@ -30,12 +30,12 @@ class CurveE2ETest : public ::testing::Test {
       if (std::string(name) == "stranger") continue;
       fs::copy_file(keys_ / (std::string(name) + ".key"), trust_ / (std::string(name) + ".key"));
     }
-    cluster_.broker().restartWith({"--curve-key", (keys_ / "broker.key_secret").string(),
-                                   "--curve-trust", trust_.string()});
+    cluster_.broker().restartWith(
+        {"--curve-key", (keys_ / "broker.key_secret").string(), "--curve-trust", trust_.string()});
     cluster_.broker().useCurve(identity("app"));
     ASSERT_TRUE(cluster_.brokerReady()) << cluster_.broker().log();
-    cluster_.setWorkerArgs({"--curve-key", (keys_ / "{name}.key_secret").string(), "--curve-trust",
-                            trust_.string()});
+    cluster_.setWorkerArgs(
+        {"--curve-key", (keys_ / "{name}.key_secret").string(), "--curve-trust", trust_.string()});
     topology_ = loadModel(kModelPath);
     ASSERT_EQ(cluster_.startWorker("enc-0", "cpu"), "");
     ASSERT_EQ(cluster_.startWorker("cls-0", "cpu"), "");
@@ -84,8 +84,8 @@ TEST_F(CurveE2ETest, AnAuthenticatedPipelineServesBitExact) {
 TEST_F(CurveE2ETest, UntrustedOrPlaintextClientsGetNoCredit) {
   // The stranger reads routes through an authorised broker identity (the worst case: it learned
   // the endpoints and keys) but holds a key the workers do not trust.
-  auto routes = client::fetchBrokerRoutes(cluster_.broker().bind(), topology_.model, 5000,
-                                          identity("app"));
+  auto routes =
+      client::fetchBrokerRoutes(cluster_.broker().bind(), topology_.model, 5000, identity("app"));
   ASSERT_TRUE(routes.isOk()) << routes.status().toString();
   transport::CurveIdentity stranger = identity("stranger");
   auto untrusted = client::Client::make(topology_, *routes, optionsFor(stranger));
@@ -96,8 +96,9 @@ TEST_F(CurveE2ETest, UntrustedOrPlaintextClientsGetNoCredit) {
   ASSERT_TRUE(plain.isOk());
   EXPECT_EQ((*plain)->waitReady(1500).code(), StatusCode::kDeadlineExceeded)
       << "a plaintext client must not reach a CURVE worker";
-  auto refused = (*untrusted)->submit(topology_.model, images(1, 1)[0],
-                                            client::deadlineAfterMs(*makeSystemClock(), 1000));
+  auto refused = (*untrusted)
+                     ->submit(topology_.model, images(1, 1)[0],
+                              client::deadlineAfterMs(*makeSystemClock(), 1000));
   EXPECT_EQ(refused.get().status().code(), StatusCode::kOverloaded);
   // The first stage (a cpu worker) logged the refusal.
   const std::string logs = cluster_.workerLog("enc-0") + cluster_.workerLog("cls-0");

@@ -17,8 +17,9 @@ namespace fs = std::filesystem;
 class CurveFilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("spikeline-curve-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("spikeline-curve-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -56,8 +57,7 @@ TEST_F(CurveFilesTest, KeysAreNeverOverwritten) {
   EXPECT_EQ(again.code(), StatusCode::kAlreadyExists) << again.toString();
   ASSERT_OK_AND_ASSIGN(CurveKeyPair kept, readCurveSecretFile(path("broker.key_secret")));
   EXPECT_EQ(kept, a);
-  EXPECT_EQ(writeCurveKeyFiles(dir_.string(), "../escape", a).code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(writeCurveKeyFiles(dir_.string(), "../escape", a).code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(CurveFilesTest, BadKeyFilesAreRefusedNamingTheFileAndTheProblem) {
@@ -79,8 +79,7 @@ TEST_F(CurveFilesTest, BadKeyFilesAreRefusedNamingTheFileAndTheProblem) {
   auto no_secret = readCurveSecretFile(path("public-only.key"));
   EXPECT_NE(no_secret.status().message().find("no secret-key"), std::string::npos)
       << no_secret.status().message();
-  EXPECT_EQ(readCurveSecretFile(path("absent.key_secret")).status().code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(readCurveSecretFile(path("absent.key_secret")).status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(CurveFilesTest, TheTrustDirectoryIsEveryPublicKeyFileInIt) {
@@ -115,11 +114,10 @@ TEST_F(CurveFilesTest, AnIdentityNeedsATrustDirectoryAndTheBrokersKey) {
   EXPECT_EQ(id.broker_public_key, broker.public_key);  // TRUST/broker.key by default
   EXPECT_EQ(id.authorized.count(broker.public_key), 1u);
   // A client-only process (the CLI) needs no trust directory, only the broker's key.
-  ASSERT_OK_AND_ASSIGN(
-      CurveIdentity cli,
-      loadCurveIdentity(CurveFlags{path("w1.key_secret"), "", (dir_ / "trust/broker.key").string(),
-                                   false},
-                        true, /*serves=*/false));
+  ASSERT_OK_AND_ASSIGN(CurveIdentity cli,
+                       loadCurveIdentity(CurveFlags{path("w1.key_secret"), "",
+                                                    (dir_ / "trust/broker.key").string(), false},
+                                         true, /*serves=*/false));
   EXPECT_EQ(cli.broker_public_key, broker.public_key);
   EXPECT_FALSE(loadCurveIdentity(CurveFlags{"", (dir_ / "trust").string(), "", false}, true).isOk())
       << "a trust directory without a key of our own is a mistake, not plaintext";

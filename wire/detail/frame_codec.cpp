@@ -218,8 +218,8 @@ uint64_t eventsWords(uint32_t timesteps, uint64_t spikes) {
 
 uint64_t estimateFrameWords(const SpikeFrame& frame, const PayloadPlan& plan) {
   auto text = [](const std::string& s) { return uint64_t{s.size()} / 8 + 2; };
-  uint64_t words = 32 + text(frame.model.name) + text(frame.stage) + text(frame.reply_to) + text(frame.reply_key) +
-                   tensorShape(frame.payload).rank() / 2 + 1;
+  uint64_t words = 32 + text(frame.model.name) + text(frame.stage) + text(frame.reply_to) +
+                   text(frame.reply_key) + tensorShape(frame.payload).rank() / 2 + 1;
   for (const HopTrace& hop : frame.trace) words += 4 + text(hop.hop);
   if (const auto* spikes = std::get_if<SpikeTensor>(&frame.payload)) {
     words += plan.encoding == PayloadEncoding::kBitmap
