@@ -195,6 +195,16 @@ Result<std::unique_ptr<DataSocket>> makeDataSocket(TransportContext& context, So
   }
 }
 
+Result<std::unique_ptr<DataSocket>> makeReceiver(TransportContext& context,
+                                                 const CurveIdentity& curve) {
+  SocketOptions options;
+  if (curve.enabled()) {
+    SPIKELINE_RETURN_IF_ERROR(context.authorizeCurveClients(curve.authorized));
+    options.curve_self = curve.self;
+  }
+  return makeDataSocket(context, SocketRole::kReceiver, options);
+}
+
 Result<std::vector<size_t>> pollReadable(const std::vector<DataSocket*>& sockets, int timeout_ms) {
   std::vector<zmq::pollitem_t> items;
   items.reserve(sockets.size());

@@ -84,6 +84,12 @@ class DataSocket {
 Result<std::unique_ptr<DataSocket>> makeDataSocket(TransportContext& context, SocketRole role,
                                                    const SocketOptions& options = {});
 
+// A receiver (ROUTER) that, when `curve` is enabled, is a CURVE server with its keys and lets in
+// only `curve.authorized` (it starts or updates the context's ZAP handler first); plaintext
+// otherwise. Errors: makeDataSocket's, the ZAP handler's.
+Result<std::unique_ptr<DataSocket>> makeReceiver(TransportContext& context,
+                                                 const CurveIdentity& curve);
+
 // Waits up to timeout_ms (0 = poll, -1 = forever) until at least one socket has a message;
 // returns the indices of those that do (empty on timeout). REQUIRES: sockets non-null and
 // owned by the calling thread.

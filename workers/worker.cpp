@@ -178,24 +178,6 @@ void Worker::applyRoutes() {
   }
 }
 
-Result<std::string> Worker::bind() {
-  transport::SocketOptions so;
-  if (options_.curve.enabled()) {
-    // Clients of the data port (upstream workers, the gateway, clients) are let in by key.
-    SPIKELINE_RETURN_IF_ERROR(context_.authorizeCurveClients(options_.curve.authorized));
-    so.curve_self = options_.curve.self;
-  }
-  SPIKELINE_ASSIGN_OR_RETURN(
-      router_, transport::makeDataSocket(context_, transport::SocketRole::kReceiver, so));
-  std::string endpoint = options_.bind;
-  // "tcp://host:0" means any port, as "tcp://host:*" does.
-  if (endpoint.size() > 2 && endpoint.compare(endpoint.size() - 2, 2, ":0") == 0) {
-    endpoint.replace(endpoint.size() - 1, 1, "*");
-  }
-  SPIKELINE_RETURN_IF_ERROR(router_->bind(endpoint));
-  return router_->lastEndpoint();
-}
-
 bool Worker::idle() const {
   if (!upstream_.empty() || pool_->busy() != 0 || replies_->held() != 0) return false;
   for (const auto& g : groups_) {

@@ -8,6 +8,18 @@
 
 namespace spikeline::workers {
 
+Result<std::string> Worker::bind() {
+  // With CURVE, upstream workers, the gateway and clients are let in by key.
+  SPIKELINE_ASSIGN_OR_RETURN(router_, transport::makeReceiver(context_, options_.curve));
+  std::string endpoint = options_.bind;
+  // "tcp://host:0" means any port, as "tcp://host:*" does.
+  if (endpoint.size() > 2 && endpoint.compare(endpoint.size() - 2, 2, ":0") == 0) {
+    endpoint.replace(endpoint.size() - 1, 1, "*");
+  }
+  SPIKELINE_RETURN_IF_ERROR(router_->bind(endpoint));
+  return router_->lastEndpoint();
+}
+
 void Worker::drainRouter() {
   for (int budget = 0; budget < 512; ++budget) {
     Result<transport::Multipart> m = router_->recv(0);

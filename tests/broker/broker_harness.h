@@ -138,6 +138,16 @@ class BrokerProcess {
   transport::CurveIdentity client_curve_;
 };
 
+// The `workers` entry of `name` on `broker`, or an empty object.
+inline json workerEntry(BrokerProcess& broker, const std::string& name) {
+  auto r = broker.call({{"op", "workers"}});
+  if (!r) return json::object();
+  for (const auto& w : (*r)["workers"]) {
+    if (w["name"] == name) return w;
+  }
+  return json::object();
+}
+
 inline std::unique_ptr<BrokerAgent> startAgent(const BrokerProcess& broker, const std::string& name,
                                                BackendKind backend, const std::string& node = "n1",
                                                AgentCallbacks callbacks = {}) {

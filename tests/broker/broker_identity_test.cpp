@@ -51,14 +51,7 @@ class BrokerIdentityTest : public ::testing::Test {
     if (HasFailure()) std::cerr << "--- broker log ---\n" << broker_.log();
   }
   // The `workers` entry of `name`, or an empty object.
-  json worker(const std::string& name) {
-    auto r = broker_.call({{"op", "workers"}});
-    if (!r) return json::object();
-    for (const auto& w : (*r)["workers"]) {
-      if (w["name"] == name) return w;
-    }
-    return json::object();
-  }
+  json worker(const std::string& name) { return workerEntry(broker_, name); }
   json events() {
     auto r = broker_.call({{"op", "events"}, {"count", 200}});
     return r ? *r : json::object();

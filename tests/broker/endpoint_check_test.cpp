@@ -23,14 +23,7 @@ class EndpointCheckTest : public ::testing::Test {
   void TearDown() override {
     if (HasFailure()) std::cerr << "--- broker log ---\n" << broker_.log();
   }
-  json worker(const std::string& name) {
-    auto r = broker_.call({{"op", "workers"}});
-    if (!r) return json::object();
-    for (const auto& w : (*r)["workers"]) {
-      if (w["name"] == name) return w;
-    }
-    return json::object();
-  }
+  json worker(const std::string& name) { return workerEntry(broker_, name); }
   size_t events(const std::string& kind, const std::string& subject) {
     auto r = broker_.call({{"op", "events"}, {"count", 500}});
     size_t n = 0;

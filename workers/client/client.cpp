@@ -64,13 +64,7 @@ class ClientImpl final : public Client {
 
   Status start(const std::vector<transport::PeerAddress>& endpoints) {
     SPIKELINE_ASSIGN_OR_RETURN(context_, transport::makeTransportContext(1));
-    transport::SocketOptions so;
-    if (options_.curve.enabled()) {
-      SPIKELINE_RETURN_IF_ERROR(context_->authorizeCurveClients(options_.curve.authorized));
-      so.curve_self = options_.curve.self;
-    }
-    SPIKELINE_ASSIGN_OR_RETURN(
-        router_, transport::makeDataSocket(*context_, transport::SocketRole::kReceiver, so));
+    SPIKELINE_ASSIGN_OR_RETURN(router_, transport::makeReceiver(*context_, options_.curve));
     SPIKELINE_RETURN_IF_ERROR(router_->bind(options_.bind));
     SPIKELINE_ASSIGN_OR_RETURN(const std::string bound, router_->lastEndpoint());
     SPIKELINE_ASSIGN_OR_RETURN(reply_endpoint_, advertisedEndpoint(options_.advertise, bound));
@@ -384,10 +378,6 @@ void ClientImpl::failAll() {
 }
 
 }  // namespace
-
-int64_t deadlineAfterMs(const Clock& clock, int64_t timeout_ms) {
-  return clock.wallNs() + timeout_ms * 1'000'000;
-}
 
 Result<std::unique_ptr<Client>> Client::make(const Topology& topology,
                                              const workers::PipelineRoute& routes,

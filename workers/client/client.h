@@ -96,6 +96,8 @@ class Client {
 };
 
 // A deadline `timeout_ms` from now on the wall clock.
-int64_t deadlineAfterMs(const Clock& clock, int64_t timeout_ms);
+inline int64_t deadlineAfterMs(const Clock& clock, int64_t timeout_ms) {
+  return clock.wallNs() + timeout_ms * 1'000'000;
+}
 
 }  // namespace spikeline::client
