@@ -52,6 +52,8 @@ void BrokerService::onEndpointChecked(const EndpointCheckResult& result, Outbox&
     s.recompute(out);
     return;
   }
+  spdlog::debug("endpoint check of {} at {} failed: {}", result.check.worker, result.check.endpoint,
+                result.status.message());
   if (!it->second.failure_logged) {
     it->second.failure_logged = true;  // one event per registration, not per retry
     s.event({"endpoint_unreachable", result.check.worker,

@@ -4,7 +4,9 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <iostream>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
@@ -12,6 +14,7 @@
 #include "broker/server.h"
 #include "transport/curve.h"
 #include "broker/store.h"
+#include "core/ready_line.h"
 #include "metrics/probe_server.h"
 #include "metrics/registry.h"
 
@@ -82,6 +85,8 @@ int main(int argc, char** argv) {
                "data endpoint answers a hello (tests with workers that serve nothing)");
   CLI11_PARSE(app, argc, argv);
 
+  // Logs go to stderr: stdout carries the READY line only.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("broker"));
   spdlog::set_level(spdlog::level::from_str(log_level));
   auto redis_options = spikeline::broker::parseRedisAddress(redis);
   if (!redis_options) {
@@ -152,6 +157,14 @@ int main(int argc, char** argv) {
     spdlog::error("{}", first.message());
     return 2;
   }
+  // One machine-readable line with every endpoint bound (port 0 resolved), for supervisors and
+  // test harnesses; logs go to stderr.
+  options.on_listening = [&probe](const spikeline::broker::BoundEndpoints& bound) {
+    spikeline::ReadyLine ready;
+    ready.endpoints = {{"control", bound.control}, {"routes", bound.routes}};
+    if (probe) ready.endpoints.emplace_back("metrics", probe->address());
+    std::cout << ready.format() << std::endl;
+  };
   auto clock = spikeline::makeSystemClock();
   serving.store(true);
   spikeline::Status s = spikeline::broker::runBroker(options, *store, *clock, g_stop);

@@ -64,11 +64,14 @@ Status runBroker(const ServerOptions& options, Store& store, const Clock& clock,
   } catch (const zmq::error_t& e) {
     return unavailable("cannot bind " + options.bind + " / " + options.pub + ": " + e.what());
   }
-  spdlog::info("broker listening on {} (routes on {}){}", options.bind, options.pub,
+  const BoundEndpoints bound{router.get(zmq::sockopt::last_endpoint),
+                             pub.get(zmq::sockopt::last_endpoint)};
+  spdlog::info("broker listening on {} (routes on {}){}", bound.control, bound.routes,
                options.curve.enabled() ? ", CURVE on: " +
                                              std::to_string(options.curve.authorized.size()) +
                                              " authorised keys"
                                        : ", plaintext");
+  if (options.on_listening) options.on_listening(bound);
   BrokerService service(store, clock, options.service);
   EndpointChecker checker(clock, options.curve.self);
   Outbox out;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 
 #include "broker/broker_service.h"
@@ -15,9 +16,18 @@
 
 namespace spikeline::broker {
 
+// The endpoints the broker actually bound (port 0 or '*' resolved).
+struct BoundEndpoints {
+  std::string control;  // the ROUTER
+  std::string routes;   // the PUB
+};
+
 struct ServerOptions {
-  std::string bind = "tcp://127.0.0.1:5555";  // ROUTER for workers and the CLI
-  std::string pub = "tcp://127.0.0.1:5556";   // PUB of route tables
+  std::string bind = "tcp://127.0.0.1:5555";  // ROUTER for workers and the CLI; port 0 = any
+  std::string pub = "tcp://127.0.0.1:5556";   // PUB of route tables; port 0 = any
+  // Called once on the broker's thread when both sockets are bound, before state is restored
+  // (main prints the READY line from it). May be empty.
+  std::function<void(const BoundEndpoints&)> on_listening;
   ServiceOptions service;
   // CURVE (docs/decisions/0010): both sockets are CURVE servers with `curve.self`; only clients
   // whose public key is in `curve.authorized` get through the handshake (a ZAP handler), so

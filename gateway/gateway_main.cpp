@@ -21,6 +21,7 @@
 #include "gateway/grpc_server.h"
 #include "gateway/http_server.h"
 #include "gateway/tls.h"
+#include "core/ready_line.h"
 #include "metrics/probe_server.h"
 #include "topology/topology_loader.h"
 
@@ -232,9 +233,13 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, onSignal);
   // Without keys or TLS SIGHUP keeps its default (exit).
   if (*keys || *tls) std::signal(SIGHUP, onHangup);
-  const std::string grpc_host = hostOf(grpc);
-  std::cout << "READY http=" << ho.host << ":" << (*http_server)->port() << " grpc=" << grpc_host
-            << ":" << (*grpc_server)->port() << std::endl;
+  // The READY line: both listeners as bound (port 0 resolved); /metrics is on the HTTP port.
+  // Each model's reply ROUTER is bound when the model is first called and logged then.
+  spikeline::ReadyLine ready;
+  ready.endpoints = {{"http", ho.host + ":" + std::to_string((*http_server)->port())},
+                     {"grpc", hostOf(grpc) + ":" + std::to_string((*grpc_server)->port())}};
+  std::cout << ready.format() << std::endl;
+  spdlog::info("gateway: listening on {}", ready.format().substr(6));
   while (!g_stop.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (!g_reload.exchange(false)) continue;

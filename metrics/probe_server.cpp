@@ -18,8 +18,10 @@ class ProbeServerImpl final : public ProbeServer {
     if (thread_.joinable()) thread_.join();
   }
   int port() const override { return port_; }
+  std::string address() const override { return host_ + ":" + std::to_string(port_); }
 
   Status start(const std::string& host, int port) {
+    host_ = host;
     server_.new_task_queue = [] { return new httplib::ThreadPool(2); };
     server_.set_tcp_nodelay(true);
     server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
@@ -46,6 +48,7 @@ class ProbeServerImpl final : public ProbeServer {
  private:
   ProbeHandlers handlers_;
   httplib::Server server_;
+  std::string host_;
   int port_ = -1;
   std::thread thread_;
 };

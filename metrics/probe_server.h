@@ -27,6 +27,8 @@ class ProbeServer {
  public:
   virtual ~ProbeServer() = default;  // stops and joins
   virtual int port() const = 0;
+  // "HOST:PORT" as bound (port 0 resolved), for READY lines and logs.
+  virtual std::string address() const = 0;
 };
 
 // Binds `host_port` ("127.0.0.1:9100"; port 0 = any) and serves. kInvalidArgument for a bad

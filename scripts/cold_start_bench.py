@@ -1,24 +1,48 @@
 #!/usr/bin/python3
 """Worker cold start: process start (exec) to READY (bound and registered with the broker) and
 to serving (the broker's assignment compiled and its route table applied), for a CPU worker that
-takes a serving stage of fmnist-scnn. Starts its own redis-server (port 6399) and broker
-(5655/5656); 8 timed workers, medians. Usage: /usr/bin/python3 scripts/cold_start_bench.py [BUILD_DIR]
+takes a serving stage of fmnist-scnn. Starts its own redis-server (a random port below the
+kernel's ephemeral range, retried when taken) and broker (port 0: the ports come from its READY
+line); 8 timed workers, medians. Every process it starts dies with it (PR_SET_PDEATHSIG), also
+when the script itself is killed. Usage: /usr/bin/python3 scripts/cold_start_bench.py [BUILD_DIR]
 """
-import os, re, subprocess, sys, time, statistics, signal
+import ctypes, os, random, re, subprocess, sys, time, statistics, signal
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 B = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build")
-env = dict(os.environ)
-def run(cmd, **kw): return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+libc = ctypes.CDLL("libc.so.6", use_errno=True)
+def die_with_us():  # in the child, before exec: SIGKILL when this script dies
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 procs = []
-redis = subprocess.Popen(["redis-server", "--port", "6399", "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-procs.append(redis); time.sleep(0.3)
-broker = subprocess.Popen([f"{B}/broker/spikeline-broker", "--redis", "127.0.0.1:6399", "--bind", "tcp://127.0.0.1:5655", "--pub", "tcp://127.0.0.1:5656"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-procs.append(broker); time.sleep(0.5)
-subprocess.run([f"{B}/cli/spikeline", "deploy", os.path.join(ROOT, "topology/models/fmnist_scnn.yaml"), "--broker", "tcp://127.0.0.1:5655"], check=True, stdout=subprocess.DEVNULL)
+def start(cmd, **kw):
+    p = subprocess.Popen(cmd, preexec_fn=die_with_us, **kw)
+    procs.append(p)
+    return p
+def ready_line(p):  # {key: endpoint} from the process's READY line on stdout
+    for line in p.stdout:
+        if line.startswith("READY"):
+            return dict(w.split("=", 1) for w in line.split()[1:])
+    raise SystemExit("%s exited before READY" % p.args[0])
+def start_redis():
+    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    for _ in range(20):
+        port = random.randint(10000, low - 1)
+        r = start(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                   "--appendonly", "no"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in r.stdout:
+            if "Ready to accept connections" in line: return port
+            if "in use" in line: break
+        r.wait()
+    raise SystemExit("no free port for redis-server")
+redis_port = start_redis()
+broker = start([f"{B}/broker/spikeline-broker", "--redis", "127.0.0.1:%d" % redis_port, "--bind",
+                "tcp://127.0.0.1:0", "--pub", "tcp://127.0.0.1:0"], stdout=subprocess.PIPE,
+               stderr=subprocess.DEVNULL, text=True)
+ends = ready_line(broker)
+CONTROL, ROUTES = ends["control"], ends["routes"]
+subprocess.run([f"{B}/cli/spikeline", "deploy", os.path.join(ROOT, "topology/models/fmnist_scnn.yaml"), "--broker", CONTROL], check=True, stdout=subprocess.DEVNULL)
 def worker(name, backend):
     t0 = time.monotonic()
-    p = subprocess.Popen([f"{B}/workers/spikeline-worker", "--broker", "tcp://127.0.0.1:5655", "--backend", backend, "--name", name, "--log-level", "info"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    procs.append(p)
+    p = start([f"{B}/workers/spikeline-worker", "--broker", CONTROL, "--broker-routes", ROUTES, "--backend", backend, "--name", name, "--log-level", "info"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return t0, p
 results = {"cpu": [], "chip": []}
 try:

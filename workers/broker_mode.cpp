@@ -7,7 +7,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
-#include <iostream>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -108,7 +107,7 @@ int runAgentAndServe(BrokerModeOptions& o, Shared& sh, Plane& plane,
   spdlog::info("{}: registering with broker {} (routes {}) as {} backend, data endpoint {}",
                o.worker.name, o.broker, *routes, backendKindName(ao.self.backend),
                ao.self.data_endpoint);
-  std::cout << "READY " << endpoint << std::endl;
+  if (o.on_ready) o.on_ready(endpoint);
   std::atomic<bool> monitor_stop{false};
   std::thread mon([&] { monitor(sh, monitor_stop, stop, o.worker.window); });
   int code = 0;

@@ -31,6 +31,9 @@ struct BrokerModeOptions {
   // Called with the backend once it is up and with nullptr before it is destroyed (the
   // `--metrics` readiness probe reads its health). May be empty.
   std::function<void(const hal::Backend*)> on_backend;
+  // Called once with the bound data endpoint when the worker has registered (main prints the
+  // READY line from it). May be empty.
+  std::function<void(const std::string& data_endpoint)> on_ready;
 };
 
 

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "core/ready_line.h"
 #include "metrics/probe_server.h"
 #include "metrics/registry.h"
 #include "topology/topology_loader.h"
@@ -28,6 +29,7 @@ struct Probe {
   std::atomic<const spikeline::hal::Backend*> backend{nullptr};
   spikeline::metrics::MetricsRegistry registry;
   spikeline::workers::WorkerMetrics data_plane;  // the workers count here (decision 0007)
+  std::string metrics_address;  // "HOST:PORT" of --metrics as bound; empty = off
 };
 
 spikeline::metrics::Probe readiness(const Probe& p) {
@@ -128,6 +130,14 @@ int loadCurve(Flags& f) {
   return 0;
 }
 
+// The READY line on stdout: the bound data endpoint and, with --metrics, the probe address.
+void announceReady(const std::string& data_endpoint, const Probe& probe) {
+  spikeline::ReadyLine ready;
+  ready.endpoints = {{"data", data_endpoint}};
+  if (!probe.metrics_address.empty()) ready.endpoints.emplace_back("metrics", probe.metrics_address);
+  std::cout << ready.format() << std::endl;
+}
+
 int serveBroker(Flags& f, Probe& probe) {
   if (f.monolith || !f.stages.empty()) {
     spdlog::error("--monolith and --stage do not apply with --broker: the broker assigns stages");
@@ -147,6 +157,7 @@ int serveBroker(Flags& f, Probe& probe) {
   o.worker.drain_timeout_ns = f.drain_timeout_ms * 1'000'000;
   o.worker.busy_liveness_timeout_ns = f.busy_liveness_ms * 1'000'000;
   o.on_backend = [&probe](const spikeline::hal::Backend* b) { probe.backend.store(b); };
+  o.on_ready = [&probe](const std::string& endpoint) { announceReady(endpoint, probe); };
   return spikeline::workers::serveWithBroker(std::move(o), g_stop);
 }
 
@@ -194,7 +205,7 @@ int serve(Flags& f, Probe& probe) {
   Result<std::string> endpoint = (*worker)->bind();
   if (!endpoint.isOk()) return spdlog::error("{}", endpoint.status().toString()), 3;
   spdlog::info("{}: serving on {} with backend {}", f.worker.name, *endpoint, backend.info().name);
-  std::cout << "READY " << *endpoint << std::endl;
+  announceReady(*endpoint, probe);
   Status s = (*worker)->run(g_stop);
   if (!s.isOk()) return spdlog::error("{}", s.toString()), 1;
   return 0;
@@ -233,7 +244,8 @@ int main(int argc, char** argv) {
         {[&probe] { return metricsText(probe); }, [&probe] { return readiness(probe); }});
     if (!s.isOk()) return spdlog::error("--metrics: {}", s.status().toString()), 2;
     probe_server = std::move(s).value();
-    spdlog::info("metrics on {} (port {})", flags.metrics, probe_server->port());
+    probe.metrics_address = probe_server->address();
+    spdlog::info("metrics on {}", probe.metrics_address);
   }
   const int code = serve(flags, probe);
   probe_server.reset();

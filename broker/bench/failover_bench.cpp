@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -145,15 +146,24 @@ int main(int argc, char** argv) {
   if (!ro) return std::fprintf(stderr, "%s\n", ro.status().toString().c_str()), 2;
   ro->prefix = "spikeline-bench:" + std::to_string(::getpid()) + ":";
   ServerOptions s;
-  s.bind = "tcp://127.0.0.1:" + std::to_string(20000 + ::getpid() % 20000);
-  s.pub = "tcp://127.0.0.1:" + std::to_string(40000 + ::getpid() % 20000);
+  s.bind = "tcp://127.0.0.1:0";  // the ports the broker gets come back through on_listening
+  s.pub = "tcp://127.0.0.1:0";
+  std::promise<BoundEndpoints> bound;
+  s.on_listening = [&bound](const BoundEndpoints& b) { bound.set_value(b); };
   const int64_t hb_ns = int64_t{heartbeat_ms} * 1'000'000;
   s.service.health.heartbeat_interval_ns = hb_ns;
   s.service.health.liveness = static_cast<uint32_t>(liveness);
   auto store = makeRedisStore(*ro);
   auto clock = makeSystemClock();
   std::atomic<bool> stop{false};
-  std::thread broker([&] { (void)runBroker(s, *store, *clock, stop); });
+  const ServerOptions server = s;
+  std::thread broker([&] {
+    Status ran = runBroker(server, *store, *clock, stop);
+    if (!ran.isOk()) std::fprintf(stderr, "broker: %s\n", ran.toString().c_str()), std::_Exit(2);
+  });
+  const BoundEndpoints ends = bound.get_future().get();
+  s.bind = ends.control;
+  s.pub = ends.routes;
 
   std::map<std::string, std::unique_ptr<BrokerAgent>> workers;
   for (const char* n : {"chip-0", "chip-1", "chip-2"})

@@ -125,8 +125,8 @@ TEST_F(BrokerCliTest, ErrorsFromTheBrokerAreShownAndExitNonZero) {
   EXPECT_NE(f.output.find("unknown worker 'ghost'"), std::string::npos) << f.output;
   CliResult usage = runCli("undeploy bad@x" + flag());
   EXPECT_EQ(usage.exit_code, 1);
-  CliResult down =
-      runCli("models --timeout-ms 300 --broker tcp://127.0.0.1:" + std::to_string(freePort()));
+  ReservedPort nobody_listens;
+  CliResult down = runCli("models --timeout-ms 300 --broker " + nobody_listens.tcp());
   EXPECT_EQ(down.exit_code, 1);
   EXPECT_NE(down.output.find("did not answer"), std::string::npos) << down.output;
 }

@@ -55,7 +55,8 @@ class BrokerCurveTest : public ::testing::Test {
     o.self.worker = WorkerId{name};
     o.self.backend = BackendKind::kCpu;
     o.self.capacity = 8;
-    o.self.data_endpoint = "tcp://127.0.0.1:" + std::to_string(freePort());
+    held_.push_back(std::make_unique<ReservedPort>());  // an endpoint nobody serves
+    o.self.data_endpoint = held_.back()->tcp();
     o.self.node = "n-" + name;
     o.self.curve_key = register_key ? id.self.public_key : "";
     o.heartbeat_interval_ns = 50'000'000;
@@ -71,6 +72,7 @@ class BrokerCurveTest : public ::testing::Test {
   RedisServer redis_;
   BrokerProcess broker_{redis_};
   fs::path keys_, trust_;
+  std::vector<std::unique_ptr<ReservedPort>> held_;
 };
 
 TEST_F(BrokerCurveTest, OnlyAuthorisedKeysRegisterCallAdminAndReadRoutes) {
@@ -133,25 +135,26 @@ TEST_F(BrokerCurveTest, AWorkerWithoutADataPortKeyIsRefusedOnBothSides) {
 }
 
 // The broker's exit code and log for `args`, run alone (the harness's --bind would repeat).
+// Ports are 0 unless `args` names them, so a broker that did start would bind nothing fixed.
 std::pair<int, std::string> runBroker(const RedisServer& redis, std::vector<std::string> args) {
   std::vector<std::string> argv{SPIKELINE_BROKER_PATH, "--redis", redis.address()};
+  for (const char* flag : {"--bind", "--pub"}) {
+    if (std::find(args.begin(), args.end(), flag) == args.end()) {
+      argv.insert(argv.end(), {flag, "tcp://127.0.0.1:0"});
+    }
+  }
   argv.insert(argv.end(), args.begin(), args.end());
   const std::string log = (redis.dir() / "alone.log").string();
-  pid_t pid = spawnProcess(argv, log);
-  int status = 0;
-  for (int waited = 0; waited < 5000; waited += 10) {
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
-      return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, readText(log)};
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  stopProcess(pid, SIGKILL);
-  return {-1, readText(log)};
+  harness::Process broker;
+  if (Status s = broker.start(argv, log); !s.isOk()) return {-1, s.toString()};
+  const int code = broker.reap(5000);
+  broker.kill();
+  return {code, readText(log)};
 }
 
 TEST(BrokerCurveStartTest, PlaintextOffLoopbackNeedsKeysOrInsecure) {
   RedisServer redis;
-  const std::string wide = "tcp://0.0.0.0:" + std::to_string(freePort());
+  const std::string wide = "tcp://0.0.0.0:0";
   auto [code, log] = runBroker(redis, {"--bind", wide});
   EXPECT_EQ(code, 2) << log;
   EXPECT_NE(log.find("--bind/--pub " + wide +

@@ -1,5 +1,5 @@
-// Test harness for broker integration tests: a real spikeline-broker process on free ports
-// against a RedisServer, in-process BrokerAgents, model files written to a temp dir, and a
+// Test harness for broker integration tests: a real spikeline-broker process on ports it picks
+// (port 0, announced on its READY line) against a RedisServer, in-process BrokerAgents, model files written to a temp dir, and a
 // bounded waitFor(). Header-only; tests only. Not thread-safe.
 #pragma once
 
@@ -18,32 +18,34 @@
 #include "broker/agent/admin_client.h"
 #include "broker/agent/broker_agent.h"
 #include "cli/deploy_request.h"
-#include "tests/broker/redis_server.h"
+#include "tests/harness/files.h"
+#include "tests/harness/process.h"
+#include "tests/support/status_matchers.h"
+#include "tests/harness/redis_server.h"
+#include "tests/harness/reserved_port.h"
 #include "tests/support/proc_status.h"
 
 namespace spikeline::broker::testing {
 
 using nlohmann::json;
+using harness::makeTempDir;
+using harness::RedisServer;
+using harness::ReservedPort;
 
 // Polls `done` every 5 ms for up to `timeout_ms`; true when it held.
 inline bool waitFor(const std::function<bool()>& done, int timeout_ms = 10000) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return done();
+  return harness::waitUntil(done, timeout_ms);
 }
 
 class BrokerProcess {
  public:
   // `check_endpoints`: the broker checks that a registering worker's data endpoint answers a
   // hello before routing it (its default); off for agents that advertise endpoints nobody serves.
+  // The first start binds port 0 for the control ROUTER and the route PUB (and --metrics, when
+  // enabled) and reads the ports from the broker's READY line; restarts reuse them.
   BrokerProcess(const RedisServer& redis, int heartbeat_ms = 100, int liveness = 5,
                 bool check_endpoints = false)
       : redis_(redis),
-        bind_("tcp://127.0.0.1:" + std::to_string(freePort())),
-        pub_("tcp://127.0.0.1:" + std::to_string(freePort())),
         heartbeat_ms_(heartbeat_ms),
         liveness_(liveness),
         check_endpoints_(check_endpoints) {
@@ -51,17 +53,34 @@ class BrokerProcess {
   }
   ~BrokerProcess() { stop(); }
 
+  // Starts the broker and waits for its READY line. A broker that exits first (bad credentials:
+  // exit 2) is left for waitExit(); a restart that finds its port still held retries for 5 s.
   void start() {
-    std::vector<std::string> argv{SPIKELINE_BROKER_PATH, "--redis", redis_.address(), "--bind",
-                                  bind_, "--pub", pub_, "--heartbeat-ms",
-                                  std::to_string(heartbeat_ms_), "--liveness",
-                                  std::to_string(liveness_), "--log-level", "debug"};
-    if (!metrics_.empty()) argv.insert(argv.end(), {"--metrics", metrics_});
-    if (!check_endpoints_) argv.push_back("--no-endpoint-check");
-    argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
-    pid_ = spawnProcess(argv, (redis_.dir() / "broker.log").string());
-    auto client = makeAdminClient(bind_, client_curve_);
-    client_ = std::move(*client);
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      std::vector<std::string> argv{SPIKELINE_BROKER_PATH, "--redis", redis_.address(), "--bind",
+                                    bind_, "--pub", pub_, "--heartbeat-ms",
+                                    std::to_string(heartbeat_ms_), "--liveness",
+                                    std::to_string(liveness_), "--log-level", "debug"};
+      if (!metrics_.empty()) argv.insert(argv.end(), {"--metrics", metrics_});
+      if (!check_endpoints_) argv.push_back("--no-endpoint-check");
+      argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+      if (Status s = process_.start(argv, (redis_.dir() / "broker.log").string()); !s.isOk()) {
+        ADD_FAILURE() << s.toString();
+        return;
+      }
+      Result<ReadyLine> ready = process_.waitReady(20'000);
+      if (ready.isOk()) {
+        bind_ = ready->find("control");
+        pub_ = ready->find("routes");
+        if (!metrics_.empty()) metrics_ = ready->find("metrics");
+        client_ = std::move(*makeAdminClient(bind_, client_curve_));
+        return;
+      }
+      const bool port_held = ready.status().message().find("Address already in use") !=
+                             std::string::npos;
+      if (!port_held || process_.running()) return;  // exited for its own reasons, or hung
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
   }
   // The harness's own admin connection speaks CURVE as `id` from now on (a broker started with
   // --curve-key admits only authorised keys).
@@ -69,29 +88,23 @@ class BrokerProcess {
     client_curve_ = id;
     client_ = std::move(*makeAdminClient(bind_, client_curve_));
   }
-  // The exit status (as waitpid reports it), or -1 when it was not running.
-  int stop(int sig = SIGTERM) { return stopProcess(pid_, sig); }
-  bool running() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+  // Sends `sig` and reaps (SIGKILL after 5 s): the exit code, 128 + signal when it died of
+  // one, -1 when it was not running.
+  int stop(int sig = SIGTERM) { return process_.stop(sig); }
+  bool running() { return process_.running(); }
   // Waits up to `timeout_ms` for the broker to exit by itself: its exit code, or -1 when it is
   // still running (or died of a signal).
   int waitExit(int timeout_ms) {
-    int status = 0;
-    for (int waited = 0; pid_ > 0 && waited <= timeout_ms; waited += 10) {
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return -1;
+    const int code = process_.reap(timeout_ms);
+    return code >= 128 ? -1 : code;
   }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return process_.pid(); }
 
-  // Restarts the broker (same ports, same Redis) with `--metrics 127.0.0.1:PORT`; returns that
-  // address. For tests that scrape the broker.
+  // Restarts the broker (same ports, same Redis) with `--metrics 127.0.0.1:0`; returns the
+  // address it bound. For tests that scrape the broker.
   std::string enableMetrics() {
     stop();
-    metrics_ = "127.0.0.1:" + std::to_string(freePort());
+    metrics_ = "127.0.0.1:0";
     start();
     return metrics_;
   }
@@ -106,6 +119,7 @@ class BrokerProcess {
 
   // One admin call; the reply JSON, or the failing Status.
   Result<json> call(const json& request, const Parts& attachments = {}, int timeout_ms = 5000) {
+    if (client_ == nullptr) return unavailable("the broker never printed READY:\n" + log());
     auto r = client_->call(request.dump(), attachments, timeout_ms);
     if (!r) return r.status();
     return json::parse(r->json);
@@ -117,21 +131,16 @@ class BrokerProcess {
   bool waitReady() {
     return waitFor([&] { return call({{"op", "routes"}}, {}, 200).isOk(); });
   }
-  std::string log() const {
-    std::ifstream in(redis_.dir() / "broker.log");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
+  std::string log() const { return harness::readText(redis_.dir() / "broker.log"); }
 
  private:
   const RedisServer& redis_;
-  std::string bind_;
-  std::string pub_;
+  std::string bind_ = "tcp://127.0.0.1:0";
+  std::string pub_ = "tcp://127.0.0.1:0";
   int heartbeat_ms_;
   int liveness_;
   bool check_endpoints_;
-  pid_t pid_ = -1;
+  harness::Process process_;
   std::string metrics_;  // --metrics address; empty = off
   std::vector<std::string> extra_args_;
   std::unique_ptr<AdminClient> client_;
@@ -148,28 +157,27 @@ inline json workerEntry(BrokerProcess& broker, const std::string& name) {
   return json::object();
 }
 
+// An agent that registers `name`, advertising a data endpoint nobody serves: a loopback port
+// held by this process for its lifetime (the broker is started with --no-endpoint-check).
 inline std::unique_ptr<BrokerAgent> startAgent(const BrokerProcess& broker, const std::string& name,
                                                BackendKind backend, const std::string& node = "n1",
                                                AgentCallbacks callbacks = {}) {
+  static std::vector<std::unique_ptr<ReservedPort>> held;  // never served, never handed on
+  held.push_back(std::make_unique<ReservedPort>());
   AgentOptions o;
   o.broker_endpoint = broker.bind();
   o.routes_endpoint = broker.pub();
   o.self.worker = WorkerId{name};
   o.self.backend = backend;
   o.self.capacity = 8;
-  o.self.data_endpoint = "tcp://127.0.0.1:" + std::to_string(freePort());
+  o.self.data_endpoint = held.back()->tcp();
   o.self.node = node;
   o.heartbeat_interval_ns = 50'000'000;
   auto agent = startBrokerAgent(o, std::move(callbacks));
   return agent ? std::move(*agent) : nullptr;
 }
 
-inline std::string readText(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using harness::readText;
 
 inline void replaceAll(std::string& s, const std::string& from, const std::string& to) {
   for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {

@@ -41,7 +41,7 @@ class EndpointCheckTest : public ::testing::Test {
 };
 
 TEST_F(EndpointCheckTest, AnEndpointNobodyServesIsNotRoutedUntilItAnswers) {
-  // startAgent advertises a free port nothing listens on.
+  // startAgent advertises a port this test holds and nothing listens on.
   auto agent = startAgent(broker_, "w1", BackendKind::kCpu);
   ASSERT_NE(agent, nullptr);
   ASSERT_TRUE(waitFor([&] { return events("endpoint_unreachable", "w1") == 1; }, 5000));
@@ -50,7 +50,16 @@ TEST_F(EndpointCheckTest, AnEndpointNobodyServesIsNotRoutedUntilItAnswers) {
   EXPECT_NE(w.dump().find("endpoint unreachable: no answer to a hello at"), std::string::npos)
       << w.dump();
   EXPECT_FALSE(routed("w1"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // > one retry
+  // A second check fails too (the broker logs each at debug): still one event.
+  const std::string failed = "endpoint check of w1 at ";
+  ASSERT_TRUE(waitFor(
+      [&] {
+        const std::string log = broker_.log();
+        const size_t first = log.find(failed);
+        return first != std::string::npos && log.find(failed, first + 1) != std::string::npos;
+      },
+      10'000))
+      << broker_.log();
   EXPECT_EQ(events("endpoint_unreachable", "w1"), 1u) << "one event, not one per retry";
 
   // Something starts answering hellos there: the next check admits the worker.

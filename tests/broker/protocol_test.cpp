@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "broker/agent/materialize.h"
-#include "tests/broker/redis_server.h"
+#include "tests/harness/files.h"
 #include "tests/support/status_matchers.h"
 #include "topology/topology_loader.h"
 
@@ -57,10 +57,10 @@ TEST(MaterializeTest, WritesALoadableModel) {
       "features",
       {},
       "/elsewhere/fmnist_scnn.yaml",
-      testing::readFileForTest(src / "fmnist_scnn.yaml"),
-      {{"fmnist_scnn.safetensors", testing::readFileForTest(src / "fmnist_scnn.safetensors")}}};
+      harness::readText(src / "fmnist_scnn.yaml"),
+      {{"fmnist_scnn.safetensors", harness::readText(src / "fmnist_scnn.safetensors")}}};
   a.stages.push_back(st);
-  const auto dir = testing::makeTempDir("spikeline-materialize");
+  const auto dir = harness::makeTempDir("spikeline-materialize");
   ASSERT_OK_AND_ASSIGN(auto stages, materializeAssignment(a, dir));
   ASSERT_EQ(stages.size(), 1u);
   ASSERT_OK_AND_ASSIGN(Topology t, topology::loadTopologyFile(stages[0].yaml_path));

@@ -2,14 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/broker/redis_server.h"
+#include "tests/harness/redis_server.h"
+#include "tests/harness/reserved_port.h"
 #include "tests/broker/test_models.h"
 #include "tests/support/status_matchers.h"
 
 namespace spikeline::broker {
 namespace {
 
-std::unique_ptr<Store> storeFor(const testing::RedisServer& redis) {
+std::unique_ptr<Store> storeFor(const harness::RedisServer& redis) {
   RedisOptions o;
   o.port = redis.port();
   o.backoff_initial_ms = 1;
@@ -29,7 +30,7 @@ StoredModel sampleModel() {
 }
 
 TEST(RedisStoreTest, RoundTripsEveryRecord) {
-  testing::RedisServer redis;
+  harness::RedisServer redis;
   auto store = storeFor(redis);
   ASSERT_OK(store->ping());
   ASSERT_OK(store->putModel(sampleModel()));
@@ -63,7 +64,7 @@ TEST(RedisStoreTest, RoundTripsEveryRecord) {
 }
 
 TEST(RedisStoreTest, EventsAreAppendedInOrderWithTimestamps) {
-  testing::RedisServer redis;
+  harness::RedisServer redis;
   auto store = storeFor(redis);
   for (int i = 0; i < 5; ++i) {
     ASSERT_OK(store->appendEvent({"worker_down", "w" + std::to_string(i), "d"}, 1000 + i).status());
@@ -78,7 +79,7 @@ TEST(RedisStoreTest, EventsAreAppendedInOrderWithTimestamps) {
 // --event-retention: the stream keeps about that many events (Redis trims whole stream nodes of
 // 100 entries, so between N and N + 100), the newest ones.
 TEST(RedisStoreTest, EventRetentionBoundsTheStream) {
-  testing::RedisServer redis;
+  harness::RedisServer redis;
   RedisOptions o;
   o.port = redis.port();
   o.event_retention = 200;
@@ -93,26 +94,23 @@ TEST(RedisStoreTest, EventRetentionBoundsTheStream) {
 }
 
 TEST(RedisStoreTest, SurvivesRedisRestartWithDataKept) {
-  testing::RedisServer redis;
+  harness::RedisServer redis;
   auto store = storeFor(redis);
   ASSERT_OK(store->putModel(sampleModel()));
   redis.kill();
   EXPECT_STATUS_CODE(store->ping(), StatusCode::kUnavailable);
   ASSERT_TRUE(redis.start());
-  Status s = store->ping();
-  for (int i = 0; i < 200 && !s.isOk(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    s = store->ping();
-  }
-  ASSERT_OK(s);
+  ASSERT_TRUE(harness::waitUntil([&] { return store->ping().isOk(); }, 5000))
+      << store->ping().toString();
   ASSERT_OK_AND_ASSIGN(auto models, store->loadModels());
   ASSERT_EQ(models.size(), 1u);
   EXPECT_EQ(models[0].summary.model.name, "m");
 }
 
 TEST(RedisStoreTest, UnreachableServerIsUnavailableNotACrash) {
+  harness::ReservedPort nobody_listens;
   RedisOptions o;
-  o.port = testing::freePort();
+  o.port = nobody_listens.port();
   auto store = makeRedisStore(o);
   EXPECT_STATUS_CODE(store->ping(), StatusCode::kUnavailable);
   EXPECT_STATUS_CODE(store->loadModels(), StatusCode::kUnavailable);

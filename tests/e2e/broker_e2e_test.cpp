@@ -184,12 +184,12 @@ TEST_F(BrokerE2ETest, KilledFirstStageMovesToAFreeWorkerAndTheClientFollows) {
 // routes and drives the deployed pipeline; nothing lost, no errors.
 TEST_F(BrokerE2ETest, LoadgenFindsThePipelineThroughTheBroker) {
   const std::string json_path = (cluster_.dir() / "loadgen.json").string();
-  ChildProcess loadgen;
-  ASSERT_TRUE(loadgen.start({SPIKELINE_LOADGEN_BIN, "--broker", cluster_.broker().bind(),
+  harness::Process loadgen;
+  ASSERT_OK(loadgen.start({SPIKELINE_LOADGEN_BIN, "--broker", cluster_.broker().bind(),
                              "--broker-routes", cluster_.broker().pub(), "--topology", kModelPath,
                              "--concurrency", "4", "--duration", "2", "--input", "random",
                              "--json", json_path, "--no-progress"},
-                            (cluster_.dir() / "loadgen.log").string()));
+                          (cluster_.dir() / "loadgen.log").string()));
   ASSERT_EQ(loadgen.reap(60'000), 0) << broker::testing::readText(cluster_.dir() / "loadgen.log");
   const json j = json::parse(broker::testing::readText(json_path), nullptr, false);
   ASSERT_TRUE(j.is_object()) << "no JSON report";

@@ -20,7 +20,8 @@
 
 #include "hal/cpu/cpu_backend.h"
 #include "tests/broker/broker_harness.h"
-#include "tests/workers/child_process.h"
+#include "tests/harness/process.h"
+#include "tests/support/status_matchers.h"
 #include "tests/workers/closed_loop.h"
 #include "tests/workers/pipeline_fixture.h"
 #include "topology/topology_loader.h"
@@ -53,7 +54,7 @@ class Cluster {
   // READY, else what went wrong with its log.
   std::string startWorker(const std::string& name, const std::string& backend,
                           int ready_timeout_ms = 20'000) {
-    auto child = std::make_unique<ChildProcess>();
+    auto child = std::make_unique<harness::Process>();
     const std::string log = logPath(name);
     // SPIKELINE_E2E_LOG_LEVEL=debug (with SPIKELINE_KEEP_TEST_DIRS=1) for a post-mortem.
     const char* level = std::getenv("SPIKELINE_E2E_LOG_LEVEL");
@@ -66,10 +67,10 @@ class Cluster {
       if (const size_t at = arg.find("{name}"); at != std::string::npos) arg.replace(at, 6, name);
       argv.push_back(arg);
     }
-    if (!child->start(argv, log)) {
-      return "cannot spawn " + name;
+    if (Status s = child->start(argv, log); !s.isOk()) return "cannot spawn " + name + ": " + s.toString();
+    if (auto ready = child->waitReady(ready_timeout_ms); !ready.isOk()) {
+      return name + " not READY: " + ready.status().toString();
     }
-    if (child->waitReady(ready_timeout_ms).empty()) return name + " not READY; log:\n" + workerLog(name);
     workers_[name] = std::move(child);
     return "";
   }
@@ -78,9 +79,9 @@ class Cluster {
   void setWorkerArgs(std::vector<std::string> args) { worker_args_ = std::move(args); }
   void killWorker(const std::string& name) {
     auto it = workers_.find(name);
-    if (it != workers_.end()) it->second->kill(SIGKILL);
+    if (it != workers_.end()) it->second->kill();
   }
-  ChildProcess* worker(const std::string& name) {
+  harness::Process* worker(const std::string& name) {
     auto it = workers_.find(name);
     return it == workers_.end() ? nullptr : it->second.get();
   }
@@ -140,7 +141,7 @@ class Cluster {
 
   broker::testing::RedisServer redis_;
   std::unique_ptr<broker::testing::BrokerProcess> broker_;
-  std::map<std::string, std::unique_ptr<ChildProcess>> workers_;
+  std::map<std::string, std::unique_ptr<harness::Process>> workers_;
   std::vector<std::string> worker_args_;
 };
 

@@ -51,9 +51,9 @@ if ! docker info >/dev/null 2>&1; then
 fi
 if docker compose version >/dev/null 2>&1; then compose=(docker compose); else compose=(docker-compose); fi
 project="spikeline-e2e-$$"
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-export SPIKELINE_HTTP_PORT=$(free_port) SPIKELINE_GRPC_PORT=$(free_port)
-export SPIKELINE_BROKER_PORT=$(free_port) SPIKELINE_ROUTES_PORT=$(free_port)
+# Host ports: empty, so Docker picks free ones when it publishes them (no port chosen here and
+# bound later by someone else); the gateway's is read back with `port` after `up`.
+export SPIKELINE_HTTP_PORT= SPIKELINE_GRPC_PORT= SPIKELINE_BROKER_PORT= SPIKELINE_ROUTES_PORT=
 export SPIKELINE_IMAGE=spikeline:latest SPIKELINE_DATASETS=/usr/share/datasets
 export SPIKELINE_SECRETS_DIR=$out/secrets
 dc() { "${compose[@]}" -p "$project" -f "$src/compose.yaml" "$@"; }
@@ -90,6 +90,10 @@ say "image built in $(( $(date +%s) - tb )) s: $(docker image inspect -f '{{.Siz
 say "up -d (project $project)"
 tu=$(date +%s)
 dc up -d > "$out/up.log" 2>&1 || { cat "$out/up.log"; fail "compose up"; }
+http_hostport=$(dc port gateway 8000 2>/dev/null | tail -n 1)
+SPIKELINE_HTTP_PORT=${http_hostport##*:}
+[ -n "$SPIKELINE_HTTP_PORT" ] || fail "compose port: no host port published for the gateway's 8000"
+say "gateway published on 127.0.0.1:$SPIKELINE_HTTP_PORT"
 wait_healthy() {  # every running service's healthcheck says healthy
   local deadline=$(( $(date +%s) + $1 )) ids states
   while [ "$(date +%s)" -lt "$deadline" ]; do

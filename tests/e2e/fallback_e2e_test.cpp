@@ -132,7 +132,14 @@ TEST_F(ChipFaultE2ETest, WithoutFallbackRefusesClearlyAndNoRequestHangsOrIsLost)
 
   // Once the encoder has seen no features replica for its grace period (1 s), requests fail at
   // once with kUnavailable naming the stage, each exactly once, long before their deadline.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+  // One probe request waits out the grace (it fails when the grace ends), then the batch runs.
+  auto clock = makeSystemClock();
+  ASSERT_TRUE(waitFor([&] {
+    auto probe = client_->submit(topology_.model, images(1, 89000)[0],
+                                 client::deadlineAfterMs(*clock, 10'000));
+    if (probe.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return false;
+    return probe.get().status().code() == StatusCode::kUnavailable;
+  }, 10'000)) << "the features stage never became unavailable";
   const auto inputs = images(10, 90000);
   const auto started = std::chrono::steady_clock::now();
   rec = runClosedLoop(*client_, topology_.model, inputs, 4, 10'000, 20'000);

@@ -157,7 +157,7 @@ TEST_F(GatewayAuthE2ETest, SighupReloadsTheKeysAndABadFileKeepsThem) {
   const std::string fresh = "X-API-Key: " + fresh_key;
   ASSERT_EQ(get("/v2", {"-H", good}).status, 200);
   std::ofstream(keys_path_) << "fresh:" << fresh_key << "\n";
-  gateway_.child().kill(SIGHUP);
+  gateway_.child().signal(SIGHUP);
   ASSERT_TRUE(waitFor(
       [&] {
         return get("/v2", {"-H", fresh}).status == 200;
@@ -167,7 +167,7 @@ TEST_F(GatewayAuthE2ETest, SighupReloadsTheKeysAndABadFileKeepsThem) {
   EXPECT_EQ(get("/v2", {"-H", good}).status, 403);
   // A file with a bad line: the keys in force stay (no opening up, no lock-out).
   std::ofstream(keys_path_) << "short\n";
-  gateway_.child().kill(SIGHUP);
+  gateway_.child().signal(SIGHUP);
   ASSERT_TRUE(waitFor(
       [&] { return gateway_.log().find("keeping the previous API keys") != std::string::npos; },
       10'000))

@@ -1,4 +1,4 @@
-// Gateway test harness: a real `spikeline-gateway` process (ChildProcess, READY line with its
+// Gateway test harness: a real `spikeline-gateway` process (harness::Process, READY line with its
 // HTTP and gRPC ports) and a real HTTP client (curl, spawned per call) with status, headers and
 // body. Owns the gateway process (killed in the destructor). Header-only; tests only; one thread.
 #pragma once
@@ -14,7 +14,8 @@
 #include <vector>
 
 #include "tests/broker/broker_harness.h"
-#include "tests/workers/child_process.h"
+#include "tests/harness/process.h"
+#include "tests/support/status_matchers.h"
 
 namespace spikeline::testing {
 
@@ -63,24 +64,24 @@ class GatewayProcess {
       argv.push_back(m);
     }
     argv.insert(argv.end(), extra.begin(), extra.end());
-    if (!child_.start(argv, log.string())) {
+    if (!child_.start(argv, log.string()).isOk()) return false;
+    auto ready = child_.waitReady(20'000);  // "READY http=H:P grpc=H:P"
+    if (!ready.isOk()) {
+      ADD_FAILURE() << ready.status().toString();
       return false;
     }
-    const std::string ready = child_.waitReady(20'000);  // "http=H:P grpc=H:P"
-    const size_t h = ready.find("http="), g = ready.find(" grpc=");
-    if (h == std::string::npos || g == std::string::npos) return false;
     const bool tls = std::find(extra.begin(), extra.end(), "--tls-cert") != extra.end();
-    http_ = (tls ? "https://" : "http://") + ready.substr(h + 5, g - h - 5);
-    grpc_ = ready.substr(g + 6);
-    return true;
+    http_ = (tls ? "https://" : "http://") + ready->find("http");
+    grpc_ = ready->find("grpc");
+    return !ready->find("http").empty() && !grpc_.empty();
   }
   const std::string& http() const { return http_; }  // "http[s]://HOST:PORT"
   const std::string& grpc() const { return grpc_; }
   std::string log() const { return broker::testing::readText(log_); }
-  ChildProcess& child() { return child_; }
+  harness::Process& child() { return child_; }
 
  private:
-  ChildProcess child_;
+  harness::Process child_;
   std::filesystem::path log_;
   std::string http_, grpc_;
 };

@@ -20,7 +20,6 @@
 namespace spikeline::testing {
 namespace {
 
-using broker::testing::freePort;
 using broker::testing::waitFor;
 using broker::testing::writeModel;
 
@@ -63,16 +62,16 @@ class MetricsE2ETest : public ::testing::Test {
   }
 
   void startWorker(const std::string& name, const std::string& backend) {
-    auto child = std::make_unique<ChildProcess>();
-    const std::string metrics = "127.0.0.1:" + std::to_string(freePort());
-    ASSERT_TRUE(child->start({SPIKELINE_WORKER_BIN, "--broker", cluster_.broker().bind(),
+    auto child = std::make_unique<harness::Process>();
+    ASSERT_OK(child->start({SPIKELINE_WORKER_BIN, "--broker", cluster_.broker().bind(),
                               "--broker-routes", cluster_.broker().pub(), "--name", name,
                               "--backend", backend, "--node", "node-" + name, "--work-dir",
-                              (cluster_.dir() / name).string(), "--metrics", metrics},
+                              (cluster_.dir() / name).string(), "--metrics", "127.0.0.1:0"},
                              (cluster_.dir() / (name + ".log")).string()));
-    ASSERT_FALSE(child->waitReady(20'000).empty()) << name;
+    auto ready = child->waitReady(20'000);
+    ASSERT_OK(ready) << name;
+    metrics_[name] = ready->find("metrics");
     workers_[name] = std::move(child);
-    metrics_[name] = metrics;
   }
   std::string scrape(const std::string& addr) {
     return curl(cluster_.dir(), {}, "http://" + addr + "/metrics").body;
@@ -102,7 +101,7 @@ class MetricsE2ETest : public ::testing::Test {
   Cluster cluster_;
   std::string broker_metrics_;
   Topology topology_;
-  std::map<std::string, std::unique_ptr<ChildProcess>> workers_;
+  std::map<std::string, std::unique_ptr<harness::Process>> workers_;
   std::map<std::string, std::string> metrics_;  // worker -> its --metrics address
   std::unique_ptr<client::Client> client_;
 };
@@ -151,7 +150,7 @@ TEST_F(MetricsE2ETest, CountersFollowAChipFaultUnderLoadAndErrorsNameWhereTheyFa
   ASSERT_TRUE(waitFor([&] {
     return sumOf(scrape(broker_metrics_), "spikeline_broker_workers", {"state=\"idle\""}) >= 1;
   }, 5'000));
-  workers_.at("spare")->kill(SIGKILL);
+  workers_.at("spare")->kill();
   std::string broker;
   ASSERT_TRUE(waitFor([&] {
     broker = scrape(broker_metrics_);

@@ -84,20 +84,23 @@ TEST_F(GatewayE2ETest, ReadinessFollowsChipFaultAndMetricsCountIt) {
 // `--metrics` on the broker and on a worker: /live, /ready (503 with a reason, then 200), and
 // /metrics that promtool accepts. A second broker on the same Redis, and an extra chip worker.
 TEST_F(GatewayE2ETest, BrokerAndWorkerProbeEndpointsPassPromtool) {
-  using broker::testing::freePort;
-  const std::string broker_metrics = "127.0.0.1:" + std::to_string(freePort());
-  const std::string worker_metrics = "127.0.0.1:" + std::to_string(freePort());
-  ChildProcess broker2, worker;
-  ASSERT_TRUE(
-      broker2.start({SPIKELINE_BROKER_PATH, "--redis", cluster_.redis().address(), "--bind",
-                     "tcp://127.0.0.1:" + std::to_string(freePort()), "--pub",
-                     "tcp://127.0.0.1:" + std::to_string(freePort()), "--metrics", broker_metrics},
-                    (cluster_.dir() / "broker2.log").string()));
-  ASSERT_TRUE(worker.start({SPIKELINE_WORKER_BIN, "--broker", cluster_.broker().bind(),
-                            "--broker-routes", cluster_.broker().pub(), "--name", "probe-w",
-                            "--backend", "chip", "--metrics", worker_metrics},
-                           (cluster_.dir() / "probe-w.log").string()));
-  ASSERT_FALSE(worker.waitReady(20'000).empty());
+  harness::Process broker2, worker;
+  ASSERT_OK(broker2.start({SPIKELINE_BROKER_PATH, "--redis", cluster_.redis().address(), "--bind",
+                           "tcp://127.0.0.1:0", "--pub", "tcp://127.0.0.1:0", "--metrics",
+                           "127.0.0.1:0"},
+                          (cluster_.dir() / "broker2.log").string()));
+  ASSERT_OK(worker.start({SPIKELINE_WORKER_BIN, "--broker", cluster_.broker().bind(),
+                          "--broker-routes", cluster_.broker().pub(), "--name", "probe-w",
+                          "--backend", "chip", "--metrics", "127.0.0.1:0"},
+                         (cluster_.dir() / "probe-w.log").string()));
+  auto broker_ready = broker2.waitReady(20'000);
+  ASSERT_OK(broker_ready);
+  auto worker_ready = worker.waitReady(20'000);
+  ASSERT_OK(worker_ready);
+  const std::string broker_metrics = broker_ready->find("metrics");
+  const std::string worker_metrics = worker_ready->find("metrics");
+  ASSERT_FALSE(broker_metrics.empty()) << broker_ready->format();
+  ASSERT_FALSE(worker_metrics.empty()) << worker_ready->format();
   for (const std::string& addr : {broker_metrics, worker_metrics}) {
     const std::string base = "http://" + addr;
     ASSERT_TRUE(

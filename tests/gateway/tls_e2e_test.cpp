@@ -170,7 +170,7 @@ TEST_F(GatewayTlsE2ETest, CertificatesRotateAndABadPairKeepsTheOld) {
     std::filesystem::rename(certs_->path(std::string("next") + ext),
                             certs_->path(std::string("server") + ext));
   }
-  gateway_.child().kill(SIGHUP);
+  gateway_.child().signal(SIGHUP);
   ASSERT_TRUE(waitFor([&] { return servedCn(rest) == "server-2"; }, 10'000)) << gateway_.log();
   ASSERT_TRUE(waitFor([&] { return servedCn(grpc_target) == "server-2"; }, 10'000))
       << gateway_.log();
@@ -180,7 +180,7 @@ TEST_F(GatewayTlsE2ETest, CertificatesRotateAndABadPairKeepsTheOld) {
   // A key that does not match: REST refuses it on SIGHUP, gRPC keeps serving the old pair.
   std::filesystem::copy_file(certs_->path("server-1.key"), certs_->path("next.key"));
   std::filesystem::rename(certs_->path("next.key"), certs_->path("server.key"));
-  gateway_.child().kill(SIGHUP);
+  gateway_.child().signal(SIGHUP);
   ASSERT_TRUE(waitFor(
       [&] {
         return gateway_.log().find("keeping the previous TLS certificate") != std::string::npos;
@@ -201,7 +201,7 @@ TEST_F(GatewayTlsE2ETest, CertificatesRotateAndABadPairKeepsTheOld) {
   const auto copy = *std::filesystem::directory_iterator(workDir());
   EXPECT_EQ(std::filesystem::status(copy.path()).permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_all);
-  gateway_.child().kill(SIGTERM);
+  gateway_.child().signal(SIGTERM);
   EXPECT_EQ(gateway_.child().reap(10'000), 0) << gateway_.log();
   EXPECT_EQ(entries(workDir()), 0u);
 }

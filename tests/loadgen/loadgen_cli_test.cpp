@@ -8,7 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/workers/child_process.h"
+#include "tests/harness/process.h"
+#include "tests/support/status_matchers.h"
 #include "tests/workers/local_address.h"
 #include "tests/workers/pipeline_fixture.h"
 
@@ -36,8 +37,8 @@ std::string writeRoutes(PipelineFixture& fixture, const std::string& dir, int en
 int runLoadgen(const std::vector<std::string>& args, const std::string& dir) {
   std::vector<std::string> argv{SPIKELINE_LOADGEN_BIN, "--no-progress"};
   argv.insert(argv.end(), args.begin(), args.end());
-  ChildProcess loadgen;
-  EXPECT_TRUE(loadgen.start(argv, dir + "/loadgen.log"));
+  harness::Process loadgen;
+  EXPECT_OK(loadgen.start(argv, dir + "/loadgen.log"));
   return loadgen.reap(60'000);
 }
 

@@ -46,9 +46,9 @@ Run runArm(const std::string& arm, double rate, double seconds, int busy_ms) {
   const size_t at = static_cast<size_t>(rate);  // 1 s in
   const size_t resume = at + static_cast<size_t>(rate * 3);
   o.before_send = [&](size_t i) {
-    if (i == at && arm == "kill") p.worker("features-0").kill(SIGKILL);
-    if (i == at && arm == "pause") p.worker("features-0").kill(SIGSTOP);
-    if (i == resume && arm == "pause") p.worker("features-0").kill(SIGCONT);
+    if (i == at && arm == "kill") p.worker("features-0").kill();
+    if (i == at && arm == "pause") p.worker("features-0").signal(SIGSTOP);
+    if (i == resume && arm == "pause") p.worker("features-0").signal(SIGCONT);
   };
   // Warm-up (not measured): every process past its first frames, every replica granting.
   OpenLoopOptions warm;

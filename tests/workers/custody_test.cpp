@@ -69,7 +69,7 @@ TEST(CustodyTest, KillNineOfAServingMiddleReplicaUnderLoadLosesAndDuplicatesNoth
   o.rate_per_s = kRate;
   o.count = 1800;  // 3 s
   o.before_send = [&](size_t i) {
-    if (i == 600) p.worker("features-0").kill(SIGKILL);  // 1 s in, under load
+    if (i == 600) p.worker("features-0").kill();  // 1 s in, under load
   };
   const OpenLoopRecord rec = runOpenLoop(p.client(), p.topology().model, inputs, o);
   printStats("kill -9", p, rec);
@@ -87,10 +87,10 @@ TEST(CustodyTest, ThreeSecondPauseOfAServingMiddleReplicaLosesAndDuplicatesNothi
   bool stopped = false;
   o.before_send = [&](size_t i) {
     if (i == 600) {
-      p.worker("features-0").kill(SIGSTOP);
+      p.worker("features-0").signal(SIGSTOP);
       stopped = true;
     }
-    if (i == 600 + 1800) p.worker("features-0").kill(SIGCONT);
+    if (i == 600 + 1800) p.worker("features-0").signal(SIGCONT);
   };
   const OpenLoopRecord rec = runOpenLoop(p.client(), p.topology().model, inputs, o);
   ASSERT_TRUE(stopped);

@@ -119,7 +119,12 @@ TEST(DeadlineTest, PastDeadlineRequestGetsDeadlineExceededOnce) {
                         outcomes[id].push_back(r.isOk() ? StatusCode::kOk : r.status().code());
                       });
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // room for any late duplicate
+  const auto answered = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return outcomes.size() == 10u;
+  };
+  ASSERT_TRUE(harness::waitUntil(answered, 10'000)) << "not every request was answered";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a window for late duplicates
   std::lock_guard<std::mutex> lock(mu);
   ASSERT_EQ(outcomes.size(), 10u);
   for (const auto& [id, codes] : outcomes) {

@@ -21,7 +21,8 @@
 
 #include "core/clock.h"
 #include "hal/cpu/cpu_backend.h"
-#include "tests/workers/child_process.h"
+#include "tests/harness/process.h"
+#include "tests/support/status_matchers.h"
 #include "topology/topology_loader.h"
 #include "transport/data_socket.h"
 #include "transport/envelope.h"
@@ -121,7 +122,7 @@ class PipelineFixture {
   }
 
   client::Client& client() { return *client_; }
-  ChildProcess& worker(const std::string& name) { return *workers_.at(name); }
+  harness::Process& worker(const std::string& name) { return *workers_.at(name); }
   const std::string& endpoint(const std::string& name) { return endpoints_.at(name); }
   std::string logOf(const std::string& name) {
     std::ifstream in(dir_ + "/" + name + ".log");
@@ -147,10 +148,11 @@ class PipelineFixture {
 
  private:
   std::string spawn(const std::string& name, const std::vector<std::string>& argv) {
-    auto child = std::make_unique<ChildProcess>();
-    EXPECT_TRUE(child->start(argv, dir_ + "/" + name + ".log"));
-    const std::string ep = child->waitReady(30'000);
-    EXPECT_FALSE(ep.empty()) << name << " did not print READY; log:\n" << logOf(name);
+    auto child = std::make_unique<harness::Process>();
+    EXPECT_OK(child->start(argv, dir_ + "/" + name + ".log"));
+    auto ready = child->waitReady(30'000);
+    EXPECT_OK(ready) << name;
+    const std::string ep = ready.isOk() ? ready->find("data") : "";
     workers_[name] = std::move(child);
     endpoints_[name] = ep;
     return ep;
@@ -191,7 +193,7 @@ class PipelineFixture {
  private:
   std::string dir_;
   std::unique_ptr<Clock> clock_;
-  std::map<std::string, std::unique_ptr<ChildProcess>> workers_;
+  std::map<std::string, std::unique_ptr<harness::Process>> workers_;
   std::map<std::string, std::string> endpoints_;
   std::vector<std::string> names_;
   Topology topology_;

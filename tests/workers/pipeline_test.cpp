@@ -55,7 +55,7 @@ TEST(PipelineTest, KilledReplicaLosesNoRequestAndDeliversNoDuplicate) {
   LoadRecord rec = runClosedLoop(p.client(), p.topology().model, inputs, 16, 15'000, 120'000,
                                  [&](size_t done) {
                                    if (done == 100 && !killed.exchange(true)) {
-                                     p.worker("features-0").kill(SIGKILL);
+                                     p.worker("features-0").kill();
                                    }
                                  });
   ASSERT_TRUE(killed.load());
@@ -108,7 +108,7 @@ TEST(PipelineTest, SigtermDrainsAndExitsZeroWithoutLosingRequests) {
   LoadRecord rec = runClosedLoop(p.client(), p.topology().model, inputs, 16, 15'000, 120'000,
                                  [&](size_t done) {
                                    if (done == 100 && !stopped.exchange(true)) {
-                                     p.worker("features-0").kill(SIGTERM);
+                                     p.worker("features-0").signal(SIGTERM);
                                    }
                                  });
   ASSERT_TRUE(stopped.load());

@@ -68,6 +68,8 @@ class ClientImpl final : public Client {
     SPIKELINE_RETURN_IF_ERROR(router_->bind(options_.bind));
     SPIKELINE_ASSIGN_OR_RETURN(const std::string bound, router_->lastEndpoint());
     SPIKELINE_ASSIGN_OR_RETURN(reply_endpoint_, advertisedEndpoint(options_.advertise, bound));
+    spdlog::info("client '{}': replies bound on {} (reply-to {})", options_.name, bound,
+                 reply_endpoint_);
     if (isWildcardEndpoint(reply_endpoint_)) {
       spdlog::warn("client '{}': reply-to {} is a wildcard; only workers on this host can reach "
                    "it (set the advertised endpoint)", options_.name, reply_endpoint_);
