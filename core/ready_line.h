@@ -1,7 +1,7 @@
 // ReadyLine: the one machine-readable line a spikeline daemon prints on stdout once it listens,
 // "READY key=endpoint key=endpoint ...", naming every endpoint it actually bound (so a daemon
 // started on port 0 tells its harness or supervisor the port it got). Keys in use: broker
-// control/routes/metrics; worker data/metrics; gateway http/grpc/reply. A value names an
+// control/routes/metrics; worker data/metrics; gateway http/grpc/metrics. A value names an
 // endpoint and never holds a space. Values only; thread-safe.
 #pragma once
 

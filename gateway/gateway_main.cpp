@@ -237,7 +237,8 @@ int main(int argc, char** argv) {
   // Each model's reply ROUTER is bound when the model is first called and logged then.
   spikeline::ReadyLine ready;
   ready.endpoints = {{"http", ho.host + ":" + std::to_string((*http_server)->port())},
-                     {"grpc", hostOf(grpc) + ":" + std::to_string((*grpc_server)->port())}};
+                     {"grpc", hostOf(grpc) + ":" + std::to_string((*grpc_server)->port())},
+                     {"metrics", ho.host + ":" + std::to_string((*http_server)->port())}};
   std::cout << ready.format() << std::endl;
   spdlog::info("gateway: listening on {}", ready.format().substr(6));
   while (!g_stop.load()) {

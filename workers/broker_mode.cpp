@@ -33,6 +33,18 @@ Result<std::filesystem::path> makeWorkDir(const std::string& given, const std::s
   return dir;
 }
 
+// The data endpoint told to the broker: --advertise, whose port ":0" or ":*" means the port the
+// bind got (a worker bound to port 0 behind a name others reach it by); else the bound one.
+std::string advertisedDataEndpoint(const std::string& advertise, const std::string& bound) {
+  if (advertise.empty()) return bound;
+  const size_t colon = advertise.rfind(':'), bound_colon = bound.rfind(':');
+  const std::string port = colon == std::string::npos ? "" : advertise.substr(colon + 1);
+  if ((port == "0" || port == "*") && bound_colon != std::string::npos) {
+    return advertise.substr(0, colon) + bound.substr(bound_colon);
+  }
+  return advertise;
+}
+
 broker::AgentOptions agentOptions(const BrokerModeOptions& o, const std::string& routes,
                                   const hal::Backend& backend, const std::string& endpoint) {
   broker::AgentOptions a;
@@ -41,7 +53,7 @@ broker::AgentOptions agentOptions(const BrokerModeOptions& o, const std::string&
   a.self.worker = WorkerId{o.worker.name};
   a.self.backend = backend.info().kind;
   a.self.capacity = o.worker.window;
-  a.self.data_endpoint = o.advertise.empty() ? endpoint : o.advertise;
+  a.self.data_endpoint = advertisedDataEndpoint(o.advertise, endpoint);
   a.self.node = o.node.empty() ? hostName() : o.node;
   a.self.precisions = backend.info().precisions;
   a.replace = o.replace;

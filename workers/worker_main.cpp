@@ -72,7 +72,7 @@ struct Flags {
 void addFlags(CLI::App& app, Flags& f) {
   app.add_option("--broker", f.broker, "broker control endpoint: register, take assignments and routes");
   app.add_option("--broker-routes", f.broker_routes, "broker route PUB endpoint (default: port + 1)");
-  app.add_option("--advertise", f.advertise, "data endpoint told to the broker (default: the bound one)");
+  app.add_option("--advertise", f.advertise, "data endpoint told to the broker (default: the bound one; port 0 or * = the bound port)");
   app.add_option("--node", f.node, "node name for placement (default: hostname)");
   app.add_option("--work-dir", f.work_dir, "where assigned models are written (default: a temp dir)");
   app.add_option("--backend", f.backend.kind, "cpu | cuda | chip | auto")

@@ -3,6 +3,9 @@
 // runs a baseline (raw ZeroMQ chain or in-process monolith) and prints/writes the reports.
 #include <unistd.h>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <exception>
 #include <memory>
@@ -46,6 +49,9 @@ int run(const LoadgenOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Logs (e.g. the client's "replies bound on tcp://HOST:PORT") go to stderr; stdout carries the
+  // reports only.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("loadgen"));
   try {
     LoadgenOptions options;
     const int exit_code = parseOptions(argc, argv, options);

@@ -218,10 +218,8 @@ TEST(DeadlineTest, WorkerRepliesDeadlineExceededToTheReplyAddress) {
 TEST(GarbageTest, AnUnusableReplyToIsLoggedOncePerAddressAndCounted) {
   PipelineFixture p;
   p.startMonolithWorker({"--backend", "cpu", "--metrics", "127.0.0.1:0"});
-  std::smatch port;
-  const std::string log = p.logOf("mono");
-  ASSERT_TRUE(std::regex_search(log, port, std::regex("metrics on \\S+ \\(port (\\d+)\\)"))) << log;
-  const std::string metrics_at = "127.0.0.1:" + port[1].str();
+  const std::string metrics_at = p.worker("mono").endpoint("metrics");  // from its READY line
+  ASSERT_FALSE(metrics_at.empty()) << p.worker("mono").ready().format();
   ASSERT_OK_AND_ASSIGN(auto ctx, transport::makeTransportContext(1));
   ASSERT_OK_AND_ASSIGN(auto up, transport::makeDataSocket(*ctx, transport::SocketRole::kSender,
                                                           transport::SocketOptions{"upstream"}));
