@@ -19,7 +19,9 @@ STRESS=${STRESS:-0}
 FUZZ_SECONDS=${FUZZ_SECONDS:-$([ "${CI:-}" = "true" ] && [ "$STRESS" = 0 ] && echo 60 || echo 0)}
 E2E=${E2E:-$([ "${CI:-}" = "true" ] && [ "$STRESS" = 0 ] && echo 1 || echo 0)}
 export SPIKELINE_TEST_RUN="$$-$(date +%s%N)"
-export CCACHE_BASEDIR="$PWD"  # clones in other folders share the compiler cache
+# Clones in other folders share the compiler cache: paths relative to the clone, and the build
+# directory left out of the hash (it only names the debug info's compilation directory).
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPIKELINE_WERROR=ON
 cmake --build "$BUILD_DIR" -j "$JOBS"
